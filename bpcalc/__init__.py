@@ -1,0 +1,34 @@
+"""bpcalc: backpropagation step by step, from an expression and a point."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from .errors import BpcalcError, ExitCode, MathError
+
+if TYPE_CHECKING:
+    from .graph import Result
+
+__version__ = "0.1.0"
+__all__ = ["grad", "BpcalcError", "MathError", "ExitCode", "__version__"]
+
+
+def grad(
+    expr: str,
+    at: str | Mapping[str, float] | None = None,
+    *,
+    wrt: str | Iterable[str] | None = None,
+    tie: str = "indicator",
+) -> Result:
+    """Parse `expr`, run the forward and reverse passes at the point `at`, and return every step.
+
+    `at` is a mapping of names to numbers or the CLI's text form "x=-2,y=5".
+    `wrt` limits `result.gradient` to some variables or named intermediates.
+    `tie` is the convention at a max/min tie: "indicator" (0 to both) or "split" (1/2 each).
+    Raises a BpcalcError (with `.exit_code`) for bad input or undefined math.
+    """
+    from .engine import run
+    from .parse import parse, parse_point
+
+    if isinstance(wrt, str):
+        wrt = [name.strip() for name in wrt.split(",") if name.strip()]
+    return run(parse(expr), parse_point(at), wrt=wrt, tie=tie)

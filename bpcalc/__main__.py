@@ -1,0 +1,4 @@
+"""python -m bpcalc"""
+from .cli import main
+
+main()

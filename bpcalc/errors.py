@@ -1,0 +1,117 @@
+"""bpcalc's errors, each carrying its data, and the exit codes they map to."""
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Iterable
+
+
+class ExitCode(IntEnum):
+    """Process exit codes; the README's table is generated from the same meanings."""
+
+    OK = 0
+    WRONG = 1  # a check found a wrong answer (bpcalc check, gradcheck)
+    BAD_INPUT = 2  # usage, syntax, unknown function or name, wrong arity, malformed --at
+    MATH = 3  # the math is undefined at the point: domain, division by zero, overflow
+    INTERNAL = 70  # a bug in bpcalc (EX_SOFTWARE from sysexits.h)
+
+
+class BpcalcError(Exception):
+    """Base of every error bpcalc reports; `str()` is the whole message."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class InputError(BpcalcError):
+    """Bad input that is not about a place in the program: options, files, --wrt."""
+
+
+class PointError(BpcalcError):
+    """A malformed point: --at items, duplicate names, values that are not numbers."""
+
+
+class MissingValuesError(BpcalcError):
+    """Variables the program reads that have no value."""
+
+    def __init__(self, names: list[str], given: Iterable[str] = ()):
+        self.names = names
+        listed = ", ".join(names)
+        hints = []
+        for name in names:
+            near = suggest(name, given)
+            if near:
+                hints.append(f"'{near}' was given a value: did you mean '{name}'?")
+        super().__init__(
+            f"no value for {listed}: give {'it' if len(names) == 1 else 'each'} a value, "
+            f"e.g. --at {','.join(f'{n}=1' for n in names)}",
+            "\n".join(hints),
+        )
+
+
+class SourceError(BpcalcError):
+    """A problem at a place in the program text; shows that line with a caret under it."""
+
+    def __init__(self, message: str, source: str, pos: int, hint: str = ""):
+        self.source = source
+        self.pos = pos
+        self.line = source.count("\n", 0, pos) + 1
+        line_start = source.rfind("\n", 0, pos) + 1
+        self.column = pos - line_start + 1
+        line_end = source.find("\n", pos)
+        text = source[line_start:line_end if line_end >= 0 else len(source)]
+        # Keep a long line readable: a window of 70 characters around the caret.
+        left = max(0, self.column - 1 - 35)
+        shown = text[left:left + 70]
+        prefix = "…" if left > 0 else ""
+        suffix = "…" if left + 70 < len(text) else ""
+        self.context = f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + self.column - 1 - left)}^"
+        where = f"line {self.line}, column {self.column}" if "\n" in source else f"column {self.column}"
+        super().__init__(f"{message} (at {where})\n{self.context}", hint)
+
+
+class ExpressionSyntaxError(SourceError):
+    """The text does not follow the grammar."""
+
+
+class UnknownFunctionError(SourceError):
+    """A call to a function bpcalc does not have."""
+
+
+class ArityError(SourceError):
+    """A function called with the wrong number of arguments."""
+
+
+class AssignmentError(SourceError):
+    """A name assigned twice, or used before its assignment."""
+
+
+class MathError(BpcalcError):
+    """The math is undefined at the point: names the node, its text and its inputs' values."""
+
+    exit_code = ExitCode.MATH
+
+    def __init__(self, reason: str, node: int, label: str, text: str, inputs: list[tuple[str, str, float]]):
+        self.reason = reason
+        self.node = node
+        self.label = label
+        self.text = text
+        self.inputs = inputs  # (a or b, the input's text, its value)
+        shown = ", ".join(
+            f"{name} = {value:.17g}" if text == format(value, ".17g") else f"{name} = {text} = {value:.17g}"
+            for name, text, value in inputs
+        )
+        super().__init__(f"{reason} at node {label} = {text}" + (f", where {shown}" if shown else ""))
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to a mistyped name, as Typer does for commands."""
+    import difflib  # only on the error path
+    near = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return near[0] if near else None

@@ -1,0 +1,86 @@
+"""The computational graph and the records of its passes: plain data, no math, no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+VAR = "var"  # a leaf whose value comes from the point (or from pi/e)
+CONST = "const"  # a leaf holding a number literal
+
+
+@dataclass(slots=True)
+class Node:
+    """One node; `inputs` are ids of earlier nodes, so a list of nodes is in topological order."""
+
+    op: str  # a key of ops.OPERATIONS, or VAR or CONST
+    inputs: tuple[int, ...]
+    label: str  # variable or assigned name, the literal's text, or a generated n1, n2, ...
+    start: int  # the node's text is source[start:end]
+    end: int
+    literal: float = 0.0  # the value of a CONST node
+    named: bool = False  # the program gave it a name (variables count as named)
+
+
+@dataclass(slots=True)
+class Graph:
+    """A parsed program: nodes in topological order, the last one the output."""
+
+    source: str
+    nodes: list[Node]
+    names: dict[str, int]  # every name the program defines or reads -> node id
+    variables: list[str]  # names of VAR nodes, in order of first use
+    notices: list[Notice] = field(default_factory=list)  # what parsing found worth saying
+
+    @property
+    def output(self) -> int:
+        return len(self.nodes) - 1
+
+    def text(self, node_id: int, limit: int | None = None) -> str:
+        """The source text of a node, shortened to `limit` characters with an ellipsis."""
+        node = self.nodes[node_id]
+        if limit is not None and node.end - node.start > limit:
+            half = (limit - 1) // 2
+            return self.source[node.start:node.start + half] + "…" + self.source[node.end - (limit - 1 - half):node.end]
+        return self.source[node.start:node.end]
+
+
+class Step(NamedTuple):
+    """One contribution of the reverse pass: node passes upstream × local down to an input."""
+
+    node: int  # the node being visited
+    position: int  # which of its inputs (x*x has two steps into x)
+    input: int  # the input's node id
+    upstream: float  # ∂out/∂node
+    local: float  # ∂node/∂input
+    contribution: float  # upstream × local
+    grad: float  # the input's gradient after adding this contribution
+
+
+class Notice(NamedTuple):
+    """A warning: something the user should know that does not stop the calculation."""
+
+    kind: str  # "kink", "unused", "constant"
+    message: str
+    node: int | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    """What bpcalc.grad returns and every renderer reads: both passes, recorded."""
+
+    graph: Graph
+    values: list[float]  # forward pass: every node's value
+    grads: list[float | None]  # ∂out/∂node summed over fan-out; None where nothing depends on a variable
+    locals: list[tuple[float | None, ...]]  # ∂node/∂input per input; None for inputs that need no gradient
+    steps: list[Step]  # reverse pass, one entry per contribution, in visiting order
+    gradient: dict[str, float]  # the summary: name -> ∂out/∂name, for the variables or --wrt
+    warnings: list[Notice]
+    tie: str  # the convention used at max/min ties: "indicator" or "split"
+
+    @property
+    def value(self) -> float:
+        return self.values[-1]
+
+    @property
+    def output(self) -> str:
+        return self.graph.nodes[-1].label

@@ -1,0 +1,413 @@
+"""Text to graph: the Lark LALR parser builds nodes as it reduces, and the --at point parser."""
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+import threading
+from typing import Mapping
+
+from .errors import (
+    ArityError,
+    AssignmentError,
+    ExpressionSyntaxError,
+    PointError,
+    UnknownFunctionError,
+    suggest,
+)
+from .graph import CONST, VAR, Graph, Node, Notice
+from .ops import CONSTANTS, FUNCTIONS
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# The wheel carries the grammar inside the package; a source checkout or an
+# editable install finds the top-level grammar/ folder beside the package.
+_GRAMMAR_PATHS = (
+    os.path.join(_HERE, "grammar", "bpcalc.lark"),
+    os.path.join(os.path.dirname(_HERE), "grammar", "bpcalc.lark"),
+)
+
+
+def grammar_text() -> str:
+    """The grammar file's text, from the wheel or from the source checkout."""
+    for path in _GRAMMAR_PATHS:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+    raise FileNotFoundError(f"bpcalc's grammar is missing: looked in {', '.join(_GRAMMAR_PATHS)}")
+
+
+# ---------------------------------------------------------------- the builder
+
+
+class _Builder:
+    """Lark callbacks, one per rule alias: each makes a node as the parser reduces.
+
+    A reduction happens only after its inputs were reduced, so appending nodes
+    here yields a topological order in source order, without a parse tree and
+    without recursion. Each callback returns (node id, start, end): the span of
+    the text it covers, which for a parenthesised expression includes the
+    parentheses while the node inside keeps its own.
+    """
+
+    def reset(self, source: str) -> None:
+        self.source = source
+        self.nodes: list[Node] = []
+        self.names: dict[str, int] = {}  # name -> node id, as the program reads it
+        self.used: dict[str, int] = {}  # variable -> position of its first use
+        self.assigned: dict[str, int] = {}  # name -> position of its assignment
+        self.output_name: str | None = None
+
+    def _node(self, op: str, inputs: tuple[int, ...], start: int, end: int) -> tuple[int, int, int]:
+        self.nodes.append(Node(op, inputs, "", start, end))
+        return len(self.nodes) - 1, start, end
+
+    # Leaves
+
+    def number(self, children):
+        (token,) = children
+        value = float(token)  # a float from the start: no big-integer arithmetic on user input
+        if math.isinf(value):
+            raise ExpressionSyntaxError(f"the number {token} is too large for float64", self.source, token.start_pos)
+        node = Node(CONST, (), str(token), token.start_pos, token.end_pos, literal=value)
+        self.nodes.append(node)
+        return len(self.nodes) - 1, token.start_pos, token.end_pos
+
+    def name(self, children):
+        (token,) = children
+        name = str(token)
+        node_id = self.names.get(name)
+        if node_id is None:
+            self.nodes.append(Node(VAR, (), name, token.start_pos, token.end_pos, named=True))
+            node_id = self.names[name] = len(self.nodes) - 1
+            self.used[name] = token.start_pos
+        return node_id, token.start_pos, token.end_pos
+
+    # Operators
+
+    def add(self, children):
+        a, b = children
+        return self._node("add", (a[0], b[0]), a[1], b[2])
+
+    def sub(self, children):
+        a, _minus, b = children
+        return self._node("sub", (a[0], b[0]), a[1], b[2])
+
+    def mul(self, children):
+        a, b = children
+        return self._node("mul", (a[0], b[0]), a[1], b[2])
+
+    def div(self, children):
+        a, b = children
+        return self._node("div", (a[0], b[0]), a[1], b[2])
+
+    def pow(self, children):
+        a, b = children
+        return self._node("pow", (a[0], b[0]), a[1], b[2])
+
+    def neg(self, children):
+        minus, a = children
+        return self._node("neg", (a[0],), minus.start_pos, a[2])
+
+    def paren(self, children):
+        lpar, inner, rpar = children
+        return inner[0], lpar.start_pos, rpar.end_pos
+
+    def call(self, children):
+        token, *args, rpar = children
+        args = [a for a in args if a is not None]  # f() gives a None placeholder
+        op = FUNCTIONS.get(token)
+        if op is None:
+            near = suggest(token, FUNCTIONS)
+            raise UnknownFunctionError(
+                f"unknown function '{token}'",
+                self.source,
+                token.start_pos,
+                f"did you mean '{near}'?" if near else "functions: " + ", ".join(sorted(FUNCTIONS)),
+            )
+        if len(args) != op.arity:
+            wanted = f"{op.arity} argument{'s' if op.arity > 1 else ''}"
+            raise ArityError(
+                f"{token}() takes {wanted}, got {len(args)}",
+                self.source,
+                token.start_pos,
+                f"write {token}({', '.join('ab'[: op.arity])})",
+            )
+        return self._node(op.name, tuple(a[0] for a in args), token.start_pos, rpar.end_pos)
+
+    # Statements
+
+    def assign(self, children):
+        token, value = children
+        name, pos = str(token), token.start_pos
+        if name in self.assigned:
+            first_line = self.source.count("\n", 0, self.assigned[name]) + 1
+            raise AssignmentError(
+                f"'{name}' is assigned twice (first on line {first_line})",
+                self.source,
+                pos,
+                "a name holds one value: give the second one another name",
+            )
+        if name in self.used:
+            itself = self.used[name] > pos
+            raise AssignmentError(
+                f"'{name}' is used before it is assigned",
+                self.source,
+                self.used[name],
+                f"a name cannot be defined in terms of itself: give the new value another name, e.g. {name}2 = ..."
+                if itself
+                else f"move the assignment '{name} = ...' before its first use",
+            )
+        node = self.nodes[value[0]]
+        if not node.named:  # otherwise the name is an alias of a variable or earlier name
+            node.label = name
+            node.named = True
+        self.names[name] = value[0]
+        self.assigned[name] = pos
+        return ("assign", name, value[0])
+
+    def start(self, children):
+        return children
+
+
+class _JoinLinesInParens:
+    """Lark post-lexer: a newline inside parentheses continues the expression."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        depth = 0
+        for token in stream:
+            kind = token.type
+            if kind == "LPAR":
+                depth += 1
+            elif kind == "RPAR":
+                depth -= 1
+            elif kind == "_NL" and depth > 0:
+                continue
+            yield token
+
+
+# ---------------------------------------------------------------- the parser
+
+_lock = threading.Lock()  # one builder instance is wired into the parser's callbacks
+_builder = _Builder()
+_parser = None
+
+
+def _cache_path(grammar: str) -> str | None:
+    import hashlib
+
+    import lark
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "bpcalc")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None  # no writable cache: build the parser each time (about 30 ms)
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    return os.path.join(folder, f"grammar-{digest}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
+
+
+def _get_parser():
+    global _parser
+    if _parser is None:
+        from lark import Lark
+
+        grammar = grammar_text()
+        cache = _cache_path(grammar)
+        # Lark's cache (in the user's cache folder, not a shared /tmp) turns the
+        # ~30 ms grammar analysis into a ~1 ms load on every later run.
+        _parser = Lark(
+            grammar,
+            parser="lalr",
+            transformer=_builder,
+            postlex=_JoinLinesInParens(),
+            cache=cache or False,
+        )
+    return _parser
+
+
+def parse(source: str) -> Graph:
+    """Parse a program into a graph whose last node is the output; raises BpcalcError."""
+    from lark.exceptions import UnexpectedInput
+
+    parser = _get_parser()
+    with _lock:
+        _builder.reset(source)
+        try:
+            statements = parser.parse(source)
+        except UnexpectedInput as exc:
+            raise _syntax_error(exc, source, parser) from None
+        nodes, names, used, assigned = _builder.nodes, _builder.names, _builder.used, _builder.assigned
+        _builder.reset("")  # drop references to this graph
+    return _finish(source, statements, nodes, names, used, assigned)
+
+
+def _finish(source, statements, nodes, names, used, assigned) -> Graph:
+    """Keep the nodes the output depends on, renumber them, and label the unnamed ones."""
+    if not statements:
+        raise ExpressionSyntaxError("the expression is empty", source, len(source), "write an expression such as (x+y)*z")
+    notices: list[Notice] = []
+    last = statements[-1]
+    output = last[2] if last[0] == "assign" else last[0]
+    for statement in statements[:-1]:
+        if statement[0] != "assign":
+            node = nodes[statement[0]]
+            notices.append(Notice("unused", f"the statement '{source[node.start:node.end]}' is not the last and has no name, so nothing uses it"))
+    for name in assigned:
+        if name in CONSTANTS:
+            notices.append(Notice("constant", f"'{name}' is assigned in the program, which takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
+
+    # Mark what the output depends on: one backward loop over the ids.
+    keep = bytearray(output + 1)
+    keep[output] = 1
+    for i in range(output, -1, -1):
+        if keep[i]:
+            for j in nodes[i].inputs:
+                keep[j] = 1
+    new_id = [-1] * (output + 1)
+    kept: list[Node] = []
+    for i in range(output + 1):
+        if keep[i]:
+            node = nodes[i]
+            node.inputs = tuple(new_id[j] for j in node.inputs)
+            new_id[i] = len(kept)
+            kept.append(node)
+
+    live_names = {}
+    for name, i in names.items():
+        if i <= output and keep[i]:
+            live_names[name] = new_id[i]
+        elif name in assigned:
+            notices.append(Notice("unused", f"'{name}' is assigned but the output does not use it"))
+
+    # Generated labels n1, n2, ... must not collide with the program's names.
+    prefix = "n"
+    while any(name.startswith(prefix) and name[len(prefix):].isdigit() for name in names):
+        prefix = "_" + prefix
+    count = 0
+    for node in kept:
+        if not node.named and node.op != CONST:
+            count += 1
+            node.label = f"{prefix}{count}"
+    if not kept[-1].named:
+        kept[-1].label = next(n for n in ("f", "out", "output", f"{prefix}{count}") if n not in names)
+
+    variables = [name for name in used if name in live_names]
+    return Graph(source, kept, live_names, variables, notices)
+
+
+# ---------------------------------------------------------------- syntax errors
+
+_TERMINAL_NAMES = {"NUMBER": "a number", "NAME": "a name", "_NL": "a new line", "$END": "the end of the input"}
+
+
+def _describe(terminal: str, parser) -> str:
+    if terminal in _TERMINAL_NAMES:
+        return _TERMINAL_NAMES[terminal]
+    try:
+        pattern = parser.get_terminal(terminal).pattern
+    except KeyError:
+        return terminal
+    return f"'{pattern.value}'" if pattern.type == "str" else terminal.lower()
+
+
+def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
+    pos = getattr(exc, "pos_in_stream", None)
+    if pos is None or pos < 0:
+        pos = len(source)
+    expected = sorted({_describe(t, parser) for t in getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()})
+    wanted = f"expected {', '.join(expected[:-1])} or {expected[-1]}" if len(expected) > 1 else (f"expected {expected[0]}" if expected else "")
+
+    if isinstance(exc, UnexpectedCharacters):
+        char = source[pos] if pos < len(source) else ""
+        hint = "'=' assigns a name at the start of a statement; bpcalc has no comparisons" if char == "=" else ""
+        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, hint)
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        if token.type == "$END":
+            opened = source.count("(") - source.count(")")
+            hint = f"{opened} '(' not closed" if opened > 0 else wanted
+            return ExpressionSyntaxError("the expression ends too early", source, len(source), hint)
+        before = source[:pos].rstrip(" \t")
+        if token.type == "NAME" and before and (before[-1].isdigit() or before[-1] == "."):
+            number = re.search(r"[\d.]+(?:[eE][+-]?\d+)?$", before)
+            shown = number.group(0) if number else before[-1]
+            return ExpressionSyntaxError(
+                f"a number followed by a name: '{shown}{token}'",
+                source,
+                pos,
+                f"write {shown}*{token} for a product",
+            )
+        if token.type == "RPAR" and source.count(")", 0, pos + 1) > source.count("(", 0, pos):
+            return ExpressionSyntaxError("unexpected ')' with no '(' to close", source, pos)
+        if token.type in ("NAME", "NUMBER", "LPAR") and "'+'" in expected:
+            return ExpressionSyntaxError(
+                f"unexpected {_describe(token.type, parser)} '{token}': an operator is missing",
+                source,
+                pos,
+                "join the two with an operator such as * or +",
+            )
+        return ExpressionSyntaxError(f"unexpected '{token}'", source, pos, wanted)
+    return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
+
+
+# ---------------------------------------------------------------- the point
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict[str, float]:
+    """A point from 'x=-2,y=5', a mapping of names to numbers, or a list of such."""
+    point: dict[str, float] = {}
+    if items is None:
+        return point
+    if isinstance(items, Mapping):
+        for name, value in items.items():
+            _put(point, str(name), _to_float(str(name), value))
+        return point
+    for text in [items] if isinstance(items, str) else items:
+        if isinstance(text, Mapping):
+            for name, value in parse_point(text).items():
+                _put(point, name, value)
+            continue
+        for item in str(text).split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, eq, value = item.partition("=")
+            name, value = name.strip(), value.strip()
+            if not eq or not value:
+                raise PointError(f"'{item}' is not of the form name=value", "write e.g. --at x=-2,y=5")
+            _put(point, name, _to_float(name, value))
+    return point
+
+
+def _put(point: dict[str, float], name: str, value: float) -> None:
+    if not _NAME.fullmatch(name):
+        raise PointError(f"'{name}' is not a name: names are letters, digits and _, not starting with a digit")
+    if name in point:
+        raise PointError(f"'{name}' is given a value twice ({point[name]!r} and {value!r})")
+    point[name] = value
+
+
+def _to_float(name: str, value: object) -> float:
+    if isinstance(value, str):
+        if not _NUMBER.fullmatch(value):
+            raise PointError(f"the value of {name}, '{value}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3")
+        number = float(value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise PointError(f"the value of {name} is too large for float64") from None
+    else:
+        raise PointError(f"the value of {name}, {value!r}, is not a number")
+    if not math.isfinite(number):
+        raise PointError(f"the value of {name}, {value}, is not a finite float64 number")
+    return number

@@ -1,0 +1,76 @@
+"""Strict JSON (RFC 8259): flat lists of nodes and steps that refer to ids. Imports no Rich."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..graph import Result
+from ..ops import OPERATIONS
+
+SCHEMA = "bpcalc.grad/1"
+_EXACT_INT = 2**53
+
+
+def number(value: float | None) -> float | int | str | None:
+    """A float as JSON: exact, integers without '.0', -0.0 as 0, non-finite as "inf", "-inf", "nan"."""
+    if value is None:
+        return None
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
+        return int(value)  # -0.0 becomes 0
+    return value
+
+
+def to_dict(result: Result) -> dict[str, Any]:
+    """The result as plain data, one entry per node and per step: never nested per node."""
+    graph = result.graph
+    labels = [node.label for node in graph.nodes]
+    nodes = []
+    for i, node in enumerate(graph.nodes):
+        entry: dict[str, Any] = {
+            "id": i,
+            "label": node.label,
+            "op": node.op,
+            "inputs": list(node.inputs),
+            "span": [node.start, node.end],
+            "value": number(result.values[i]),
+            "grad": number(result.grads[i]),
+            "local": [number(v) for v in result.locals[i]],
+        }
+        op = OPERATIONS.get(node.op)
+        if op is not None:
+            input_labels = [labels[j] for j in node.inputs]
+            entry["formula"] = [op.show(k, input_labels) for k in range(op.arity)]
+        nodes.append(entry)
+    steps = [
+        {
+            "node": s.node,
+            "input": s.input,
+            "position": s.position,
+            "upstream": number(s.upstream),
+            "local": number(s.local),
+            "contribution": number(s.contribution),
+            "grad": number(s.grad),
+        }
+        for s in result.steps
+    ]
+    point = {node.label: number(result.values[i]) for i, node in enumerate(graph.nodes) if node.op == "var"}
+    return {
+        "schema": SCHEMA,
+        "expression": graph.source,
+        "output": result.output,
+        "value": number(result.value),
+        "gradient": {name: number(g) for name, g in result.gradient.items()},
+        "at": point,
+        "tie": result.tie,
+        "nodes": nodes,
+        "steps": steps,
+        "warnings": [{"kind": w.kind, "message": w.message, "node": w.node} for w in result.warnings],
+    }
+
+
+def dumps(result: Result) -> str:
+    return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False)

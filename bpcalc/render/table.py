@@ -1,0 +1,119 @@
+"""The step-by-step tables for the terminal: the only module that imports rich.table."""
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..graph import CONST, VAR, Result
+from ..ops import OPERATIONS
+from . import number
+
+MAX_TERMS = 6  # a fan-out sum longer than this is shown shortened
+TEXT_WIDTH = 40  # longest source text shown for a node
+
+# The course draws values in green and gradients in red.
+VALUE = "green"
+GRAD = "red"
+
+
+def _sum(terms: list[float], total: float, digits: int) -> str:
+    shown = [number(t, digits) for t in terms]
+    if len(shown) > MAX_TERMS:
+        shown = shown[: MAX_TERMS - 1] + [f"… ({len(terms)} terms)"]
+    text = shown[0]
+    for term in shown[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return f"{text} = {number(total, digits)}"
+
+
+def forward_table(result: Result, digits: int = 6) -> Table:
+    """Every node in topological order: label, op, inputs, source text, value."""
+    graph = result.graph
+    table = Table(title="Forward pass", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    table.add_column("node", style="bold")
+    table.add_column("op")
+    table.add_column("inputs")
+    table.add_column("expression", overflow="fold")
+    table.add_column("value", justify="right", style=VALUE)
+    for i, node in enumerate(graph.nodes):
+        inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
+        text = "" if node.op in (VAR, CONST) else graph.text(i, TEXT_WIDTH)
+        table.add_row(node.label, node.op, inputs, text, number(result.values[i], digits))
+    return table
+
+
+def backward_table(result: Result, digits: int = 6) -> Table:
+    """The reverse pass in visiting order: each node's upstream gradient and what it passes down."""
+    graph = result.graph
+    nodes = graph.nodes
+    out = result.output
+    incoming: dict[int, list] = {}
+    for step in result.steps:
+        incoming.setdefault(step.input, []).append(step)
+    by_node: dict[int, list] = {}
+    for step in result.steps:
+        by_node.setdefault(step.node, []).append(step)
+
+    table = Table(
+        title=f"Backward pass: from {out} back to the inputs", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold"
+    )
+    table.add_column("node", style="bold")
+    table.add_column(f"upstream ∂{out}/∂node", style=GRAD)
+    table.add_column("input")
+    table.add_column("local ∂node/∂input")
+    table.add_column("contribution", style=GRAD)
+    for i in range(len(nodes) - 1, -1, -1):
+        grad = result.grads[i]
+        if grad is None:
+            continue
+        node = nodes[i]
+        received = sorted(incoming.get(i, []), key=lambda s: (s.node, s.position))  # in forward order
+        upstream = _sum([s.contribution for s in received], grad, digits) if len(received) > 1 else number(grad, digits)
+        steps = by_node.get(i, [])
+        if not steps:
+            table.add_row(node.label, upstream, "", "", "")
+            continue
+        op = OPERATIONS[node.op]
+        labels = [nodes[j].label for j in node.inputs]
+        for n, step in enumerate(steps):
+            formula = op.show(step.position, labels)
+            local = number(step.local, digits)
+            shown_local = formula if formula == local else f"{formula} = {local}"
+            contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
+            table.add_row(node.label if n == 0 else "", upstream if n == 0 else "", labels[step.position], shown_local, contribution)
+    return table
+
+
+def summary_table(result: Result, digits: int = 6) -> Table:
+    """The output's value and the gradient for every variable (or --wrt)."""
+    graph = result.graph
+    out = result.output
+    table = Table(
+        title=f"{out} = {number(result.value, digits)}", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold"
+    )
+    table.add_column("name", style="bold")
+    table.add_column("value", justify="right", style=VALUE)
+    table.add_column(f"∂{out}/∂name", justify="right", style=GRAD)
+    for name, grad in result.gradient.items():
+        table.add_row(name, number(result.values[graph.names[name]], digits), number(grad, digits))
+    return table
+
+
+def render(result: Result, digits: int = 6) -> Group:
+    """All three tables, forward, backward and summary, as one renderable."""
+    return Group(forward_table(result, digits), backward_table(result, digits), summary_table(result, digits))
+
+
+def print_result(result: Result, digits: int = 6, console: Console | None = None) -> None:
+    (console or Console()).print(render(result, digits))
+
+
+def to_text(result: Result, digits: int = 6, width: int = 100) -> str:
+    """The tables as plain text at a fixed width, colour off: for files and golden tests."""
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits))
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
