@@ -26,9 +26,19 @@ def grad(
     `tie` is the convention at a max/min tie: "indicator" (0 to both) or "split" (1/2 each).
     Raises a BpcalcError (with `.exit_code`) for bad input or undefined math.
     """
+    import gc
+
     from .engine import run
     from .parse import parse, parse_point
 
     if isinstance(wrt, str):
         wrt = [name.strip() for name in wrt.split(",") if name.strip()]
-    return run(parse(expr), parse_point(at), wrt=wrt, tie=tie)
+    # The graph and the steps are millions of acyclic objects for a big input;
+    # the cyclic collector would rescan them again and again as they are made.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return run(parse(expr), parse_point(at), wrt=wrt, tie=tie)
+    finally:
+        if enabled:
+            gc.enable()

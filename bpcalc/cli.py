@@ -1,6 +1,7 @@
 """The command line: gather options, call bpcalc's API, pick a renderer, map errors to exit codes."""
 from __future__ import annotations
 
+import gc
 import sys
 from enum import Enum
 from pathlib import Path
@@ -40,6 +41,7 @@ def _main(
     """Backpropagation step by step: the forward and reverse pass of an expression at a point."""
 
 
+MAX_WARNINGS = 20  # on stderr; the JSON has every one
 GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--debug", "--help"}
 
 
@@ -72,6 +74,9 @@ def grad(
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
+    # A one-shot process that builds millions of acyclic objects for a big
+    # input: the cyclic collector would only rescan them (up to a third of the run).
+    gc.disable()
     try:
         source = _read_source(expr, file)
         from . import grad as compute
@@ -85,8 +90,10 @@ def grad(
         if debug:
             raise
         _fail_internal(exc)
-    for warning in result.warnings:
+    for warning in result.warnings[:MAX_WARNINGS]:
         _say(f"warning: {warning.message}")
+    if len(result.warnings) > MAX_WARNINGS:
+        _say(f"warning: … and {len(result.warnings) - MAX_WARNINGS} more (--json lists them all)")
     if json_out:
         from .render.json import dumps
 

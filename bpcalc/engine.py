@@ -1,7 +1,6 @@
 """The forward and reverse passes: two loops over the graph's topologically ordered nodes."""
 from __future__ import annotations
 
-from math import isfinite
 from typing import Iterable, Mapping
 
 from .errors import InputError, MathError, MissingValuesError, suggest
@@ -43,78 +42,64 @@ def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None =
     warnings += _point_notices(graph, point)
 
     # Forward pass.
+    get = values.__getitem__
     for i, node in enumerate(nodes):
         op = ops[i]
         if op is None:
             continue
         inputs = node.inputs
-        args = [values[j] for j in inputs]
+        args = tuple(map(get, inputs))
         try:
             out = op.forward(*args)
         except (ArithmeticError, ValueError) as exc:
             raise _math_error(graph, i, op, args, _reason(exc, op)) from None
-        if not isfinite(out):
+        if out - out != 0.0:  # inf or nan: faster than math.isfinite in this loop
             raise _math_error(graph, i, op, args, "the value overflows float64")
         values[i] = out
-        for j in inputs:
-            if wants[j]:
-                wants[i] = 1
-                break
+        if any(map(wants.__getitem__, inputs)):
+            wants[i] = 1
 
     # Reverse pass: visit nodes from the output back; each passes upstream × local
     # to each input, and an input's gradient sums what all its consumers passed.
     grads: list[float | None] = [0.0 if w else None for w in wants]
     if wants[-1]:
         grads[-1] = 1.0
-    locals_: list[tuple[float | None, ...]] = [(None,) * len(node.inputs) for node in nodes]
     steps: list[Step] = []
+    record = steps.append
+    new_step = tuple.__new__  # Step(...) without NamedTuple's Python-level __new__
     for i in range(count - 1, -1, -1):
         op = ops[i]
         if op is None or not wants[i]:
             continue
-        node = nodes[i]
-        inputs = node.inputs
-        args = [values[j] for j in inputs]
+        inputs = nodes[i].inputs
+        args = tuple(map(get, inputs))
         out = values[i]
         upstream = grads[i]
-        fixed = None
+        rules = op.local
         if op.kink is not None and op.kink(*args):
             if tie == "split" and op.tie_split is not None:
-                fixed = op.tie_split
-            warnings.append(_kink_notice(graph, i, op, args, out, fixed))
-        row = []
+                rules = tuple((lambda local: lambda *_: local)(local) for local in op.tie_split)
+            warnings.append(_kink_notice(graph, i, op, args, rules is not op.local))
         for k, j in enumerate(inputs):
             if not wants[j]:
-                row.append(None)
                 continue
-            if fixed is not None:
-                local = fixed[k]
-            else:
-                try:
-                    local = op.local[k](out, *args)
-                except (ArithmeticError, ValueError):
-                    local = float("inf")
-                if not isfinite(local):
-                    labels = [nodes[m].label for m in inputs]
-                    raise _math_error(
-                        graph, i, op, args,
-                        f"the local derivative ∂{node.label}/∂{labels[k]} = {op.show(k, labels)} is undefined",
-                    )
+            try:
+                local = rules[k](out, *args)
+            except (ArithmeticError, ValueError):
+                local = float("inf")
             contribution = upstream * local
             grad = grads[j] + contribution
-            if not isfinite(grad):
-                raise _math_error(graph, i, op, args, f"the gradient passed to {nodes[j].label} overflows float64")
+            if grad - grad != 0.0:
+                raise _backward_error(graph, i, op, args, k, local)
             grads[j] = grad
-            steps.append(Step(i, k, j, upstream, local, contribution, grad))
-            row.append(local)
-        locals_[i] = tuple(row)
+            record(new_step(Step, (i, k, j, upstream, local, contribution, grad)))
 
     names = wrt_names or [name for name in graph.variables if name in point]
     gradient = {}
     for name in names:
         grad = grads[graph.names[name]]
         gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
-    return Result(graph, values, grads, locals_, steps, gradient, warnings, tie)
+    return Result(graph, values, grads, steps, gradient, warnings, tie)
 
 
 def _check_wrt(graph: Graph, wrt: Iterable[str] | None) -> list[str]:
@@ -135,14 +120,15 @@ def _check_wrt(graph: Graph, wrt: Iterable[str] | None) -> list[str]:
 
 def _point_notices(graph: Graph, point: Mapping[str, float]) -> list[Notice]:
     notices = []
+    variables = set(graph.variables)
     for name in point:
-        if name in graph.variables:
+        if name in variables:
             if name in CONSTANTS:
                 notices.append(Notice("constant", f"the value given for '{name}' takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
         elif name in graph.names:
             notices.append(Notice("unused", f"'{name}' is assigned in the program, so the value given for it is not used"))
         else:
-            near = suggest(name, [v for v in graph.variables if v not in point])
+            near = suggest(name, [v for v in graph.variables if v not in point]) if len(point) < 100 else None
             notices.append(Notice("unused", f"'{name}' is given a value but the expression does not use it" + (f" (did you mean '{near}'?)" if near else "")))
     return notices
 
@@ -161,8 +147,18 @@ def _math_error(graph: Graph, i: int, op: Op, args: list[float], reason: str) ->
     return MathError(reason, i, node.label, graph.text(i, 60), inputs)
 
 
-def _kink_notice(graph: Graph, i: int, op: Op, args: list[float], out: float, fixed) -> Notice:
+def _backward_error(graph: Graph, i: int, op: Op, args, k: int, local: float) -> MathError:
+    nodes = graph.nodes
+    labels = [nodes[j].label for j in nodes[i].inputs]
+    if local - local != 0.0:
+        reason = f"the local derivative ∂{nodes[i].label}/∂{labels[k]} = {op.show(k, labels)} is undefined"
+    else:
+        reason = f"the gradient passed to {labels[k]} overflows float64"
+    return _math_error(graph, i, op, args, reason)
+
+
+def _kink_notice(graph: Graph, i: int, op: Op, args, split: bool) -> Notice:
     node = graph.nodes[i]
     where = f"its inputs tie at {args[0]:.17g}" if len(args) == 2 else f"its input is {args[0]:.17g}"
-    rule = "--tie split: 1/2 to each input" if fixed is not None else op.convention
+    rule = "--tie split: 1/2 to each input" if split else op.convention
     return Notice("kink", f"{node.label} = {graph.text(i, 60)} is at a kink ({where}); {rule}", i)

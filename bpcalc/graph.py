@@ -71,7 +71,6 @@ class Result:
     graph: Graph
     values: list[float]  # forward pass: every node's value
     grads: list[float | None]  # ∂out/∂node summed over fan-out; None where nothing depends on a variable
-    locals: list[tuple[float | None, ...]]  # ∂node/∂input per input; None for inputs that need no gradient
     steps: list[Step]  # reverse pass, one entry per contribution, in visiting order
     gradient: dict[str, float]  # the summary: name -> ∂out/∂name, for the variables or --wrt
     warnings: list[Notice]
@@ -84,3 +83,10 @@ class Result:
     @property
     def output(self) -> str:
         return self.graph.nodes[-1].label
+
+    def locals(self) -> list[list[float | None]]:
+        """∂node/∂input for every node and input, from the steps; None where no gradient flows."""
+        table: list[list[float | None]] = [[None] * len(node.inputs) for node in self.graph.nodes]
+        for step in self.steps:
+            table[step.node][step.position] = step.local
+        return table

@@ -31,7 +31,10 @@ class Op:
 
     def show(self, k: int, labels: list[str] | tuple[str, ...]) -> str:
         """The k-th local derivative's formula with the inputs' labels put in."""
-        return self.formula[k].format(**dict(zip(INPUT_NAMES, labels)))
+        text = self.formula[k]
+        for name, label in zip(INPUT_NAMES, labels):
+            text = text.replace("{" + name + "}", label)
+        return text
 
 
 def _sigmoid(a: float) -> float:

@@ -15,19 +15,18 @@ def number(value: float | None) -> float | int | str | None:
     """A float as JSON: exact, integers without '.0', -0.0 as 0, non-finite as "inf", "-inf", "nan"."""
     if value is None:
         return None
-    if value != value:
-        return "nan"
-    if value in (float("inf"), float("-inf")):
-        return "inf" if value > 0 else "-inf"
-    if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
-        return int(value)  # -0.0 becomes 0
-    return value
+    if value - value == 0.0:  # finite
+        if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
+            return int(value)  # also turns -0.0 into 0
+        return value
+    return "nan" if value != value else "inf" if value > 0 else "-inf"
 
 
 def to_dict(result: Result) -> dict[str, Any]:
     """The result as plain data, one entry per node and per step: never nested per node."""
     graph = result.graph
     labels = [node.label for node in graph.nodes]
+    local_table = result.locals()
     nodes = []
     for i, node in enumerate(graph.nodes):
         entry: dict[str, Any] = {
@@ -38,7 +37,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             "span": [node.start, node.end],
             "value": number(result.values[i]),
             "grad": number(result.grads[i]),
-            "local": [number(v) for v in result.locals[i]],
+            "local": [number(v) for v in local_table[i]],
         }
         op = OPERATIONS.get(node.op)
         if op is not None:
