@@ -42,7 +42,7 @@ def _main(
 
 
 MAX_WARNINGS = 20  # on stderr; the JSON has every one
-GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--debug", "--help"}
+GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--max-rows", "--debug", "--help"}
 
 
 @app.command(
@@ -71,6 +71,9 @@ def grad(
     file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
     tie: Tie = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the tables (JSON is exact)."),
+    max_rows: int = typer.Option(
+        400, "--max-rows", min=0, metavar="N", help="Nodes per table before the middle is elided; 0 shows all."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
@@ -82,6 +85,18 @@ def grad(
         from . import grad as compute
 
         result = compute(source, at=at or [], wrt=wrt, tie=tie.value)
+        for warning in result.warnings[:MAX_WARNINGS]:
+            _say(f"warning: {warning.message}")
+        if len(result.warnings) > MAX_WARNINGS:
+            _say(f"warning: … and {len(result.warnings) - MAX_WARNINGS} more (--json lists them all)")
+        if json_out:
+            from .render.json import dumps
+
+            sys.stdout.buffer.write((dumps(result) + "\n").encode("utf-8"))
+        else:
+            from .render.table import print_result
+
+            print_result(result, precision, max_rows)
     except BpcalcError as exc:
         if debug:
             raise
@@ -90,18 +105,6 @@ def grad(
         if debug:
             raise
         _fail_internal(exc)
-    for warning in result.warnings[:MAX_WARNINGS]:
-        _say(f"warning: {warning.message}")
-    if len(result.warnings) > MAX_WARNINGS:
-        _say(f"warning: … and {len(result.warnings) - MAX_WARNINGS} more (--json lists them all)")
-    if json_out:
-        from .render.json import dumps
-
-        sys.stdout.buffer.write((dumps(result) + "\n").encode("utf-8"))
-    else:
-        from .render.table import print_result
-
-        print_result(result, precision)
 
 
 def _read_source(expr: Optional[str], file: Optional[Path]) -> str:

@@ -13,7 +13,8 @@ from ..ops import OPERATIONS
 from . import number
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shown shortened
-TEXT_WIDTH = 40  # longest source text shown for a node
+MAX_ROWS = 400  # nodes per table before the middle is elided: Rich takes ~1 ms a row
+TEXT_WIDTH = 30  # longest source text shown for a node
 
 # The course draws values in green and gradients in red.
 VALUE = "green"
@@ -30,23 +31,41 @@ def _sum(terms: list[float], total: float, digits: int) -> str:
     return f"{text} = {number(total, digits)}"
 
 
-def forward_table(result: Result, digits: int = 6) -> Table:
+def _elide(items: list, limit: int):
+    """The items, or for a long list its first and last limit/2 with None marking the gap."""
+    if limit <= 0 or len(items) <= limit:
+        return items
+    half = limit // 2
+    return items[:half] + [None] + items[len(items) - half:]
+
+
+def _gap(table: Table, shown: int, total: int) -> None:
+    table.add_row("⋮", f"{total - shown} more", style="dim")
+    table.caption = f"{total - shown} of {total} rows not shown: --max-rows 0 shows all, --json has every step"
+
+
+def forward_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """Every node in topological order: label, op, inputs, source text, value."""
     graph = result.graph
     table = Table(title="Forward pass", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
     table.add_column("node", style="bold")
     table.add_column("op")
     table.add_column("inputs")
-    table.add_column("expression", overflow="fold")
+    table.add_column("expression", no_wrap=True, overflow="ellipsis")
     table.add_column("value", justify="right", style=VALUE)
-    for i, node in enumerate(graph.nodes):
+    ids = _elide(list(range(len(graph.nodes))), max_rows)
+    for i in ids:
+        if i is None:
+            _gap(table, len(ids) - 1, len(graph.nodes))
+            continue
+        node = graph.nodes[i]
         inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
         text = "" if node.op in (VAR, CONST) else graph.text(i, TEXT_WIDTH)
         table.add_row(node.label, node.op, inputs, text, number(result.values[i], digits))
     return table
 
 
-def backward_table(result: Result, digits: int = 6) -> Table:
+def backward_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """The reverse pass in visiting order: each node's upstream gradient and what it passes down."""
     graph = result.graph
     nodes = graph.nodes
@@ -66,10 +85,13 @@ def backward_table(result: Result, digits: int = 6) -> Table:
     table.add_column("input")
     table.add_column("local ∂node/∂input")
     table.add_column("contribution", style=GRAD)
-    for i in range(len(nodes) - 1, -1, -1):
-        grad = result.grads[i]
-        if grad is None:
+    visited = [i for i in range(len(nodes) - 1, -1, -1) if result.grads[i] is not None]
+    ids = _elide(visited, max_rows)
+    for i in ids:
+        if i is None:
+            _gap(table, len(ids) - 1, len(visited))
             continue
+        grad = result.grads[i]
         node = nodes[i]
         received = sorted(incoming.get(i, []), key=lambda s: (s.node, s.position))  # in forward order
         upstream = _sum([s.contribution for s in received], grad, digits) if len(received) > 1 else number(grad, digits)
@@ -88,7 +110,7 @@ def backward_table(result: Result, digits: int = 6) -> Table:
     return table
 
 
-def summary_table(result: Result, digits: int = 6) -> Table:
+def summary_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """The output's value and the gradient for every variable (or --wrt)."""
     graph = result.graph
     out = result.output
@@ -98,22 +120,31 @@ def summary_table(result: Result, digits: int = 6) -> Table:
     table.add_column("name", style="bold")
     table.add_column("value", justify="right", style=VALUE)
     table.add_column(f"∂{out}/∂name", justify="right", style=GRAD)
-    for name, grad in result.gradient.items():
-        table.add_row(name, number(result.values[graph.names[name]], digits), number(grad, digits))
+    names = _elide(list(result.gradient), max_rows)
+    for name in names:
+        if name is None:
+            _gap(table, len(names) - 1, len(result.gradient))
+            continue
+        value = result.values[graph.names[name]]
+        table.add_row(name, number(value, digits), number(result.gradient[name], digits))
     return table
 
 
-def render(result: Result, digits: int = 6) -> Group:
+def render(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Group:
     """All three tables, forward, backward and summary, as one renderable."""
-    return Group(forward_table(result, digits), backward_table(result, digits), summary_table(result, digits))
+    return Group(
+        forward_table(result, digits, max_rows),
+        backward_table(result, digits, max_rows),
+        summary_table(result, digits, max_rows),
+    )
 
 
-def print_result(result: Result, digits: int = 6, console: Console | None = None) -> None:
-    (console or Console()).print(render(result, digits))
+def print_result(result: Result, digits: int = 6, max_rows: int = MAX_ROWS, console: Console | None = None) -> None:
+    (console or Console()).print(render(result, digits, max_rows))
 
 
-def to_text(result: Result, digits: int = 6, width: int = 100) -> str:
+def to_text(result: Result, digits: int = 6, width: int = 100, max_rows: int = MAX_ROWS) -> str:
     """The tables as plain text at a fixed width, colour off: for files and golden tests."""
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits))
+    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits, max_rows))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
