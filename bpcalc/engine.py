@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from .errors import InputError, MathError, MissingValuesError, suggest
-from .graph import CONST, VAR, Graph, Notice, Result, Step
+from .graph import CONST, VAR, Graph, Notice, Result
 from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS, Op
 
 TIES = ("indicator", "split")
@@ -14,15 +14,30 @@ def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None =
     """Evaluate the graph at the point and backpropagate from its output."""
     if tie not in TIES:
         raise InputError(f"unknown tie convention '{tie}': use one of {', '.join(TIES)}")
-    nodes = graph.nodes
-    count = len(nodes)
-    ops: list[Op | None] = [OPERATIONS.get(node.op) for node in nodes]
-    warnings = list(graph.notices)
     wrt_names = _check_wrt(graph, wrt)
+    values, wants = leaves(graph, point)
+    for name in wrt_names:
+        wants[graph.names[name]] = 1
+    warnings = list(graph.notices) + _point_notices(graph, point)
+    forward(graph, values, wants)
+    grads, local = backward(graph, values, wants, tie, warnings)
 
-    # Leaves: variables take the point's values (pi and e fall back to constants).
-    values = [0.0] * count
-    wants = bytearray(count)  # 1 where the node depends on something we differentiate by
+    names = wrt_names or [name for name in graph.variables if name in point]
+    gradient = {}
+    for name in names:
+        grad = grads[graph.names[name]]
+        gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
+    return Result(graph, values, grads, local, gradient, warnings, tie)
+
+
+def leaves(graph: Graph, point: Mapping[str, float]) -> tuple[list[float], bytearray]:
+    """Values for the leaves: variables from the point (pi and e fall back to constants), literals.
+
+    Also the start of `wants`, 1 where a node depends on something we differentiate by.
+    """
+    nodes = graph.nodes
+    values = [0.0] * len(nodes)
+    wants = bytearray(len(nodes))
     missing = []
     for i, node in enumerate(nodes):
         if node.op == VAR:
@@ -37,69 +52,109 @@ def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None =
             values[i] = node.literal
     if missing:
         raise MissingValuesError(missing, point)
-    for name in wrt_names:
-        wants[graph.names[name]] = 1
-    warnings += _point_notices(graph, point)
+    return values, wants
 
-    # Forward pass.
+
+def forward(graph: Graph, values: list[float], wants: bytearray) -> None:
+    """The forward pass: every operation's value, in topological order; fills `values` and `wants`."""
+    operation = OPERATIONS.get
     get = values.__getitem__
-    for i, node in enumerate(nodes):
-        op = ops[i]
+    wanted = wants.__getitem__
+    for i, node in enumerate(graph.nodes):
+        op = operation(node.op)
         if op is None:
-            continue
+            continue  # a leaf
         inputs = node.inputs
-        args = tuple(map(get, inputs))
         try:
-            out = op.forward(*args)
+            if len(inputs) == 2:  # binary ops unrolled: this loop and backward's are the hot path
+                a, b = inputs
+                out = op.forward(values[a], values[b])
+                wants[i] = wants[a] | wants[b]
+            else:
+                out = op.forward(*map(get, inputs))
+                wants[i] = any(map(wanted, inputs))
         except (ArithmeticError, ValueError) as exc:
-            raise _math_error(graph, i, op, args, _reason(exc, op)) from None
-        if out - out != 0.0:  # inf or nan: faster than math.isfinite in this loop
-            raise _math_error(graph, i, op, args, "the value overflows float64")
+            raise _math_error(graph, i, op, values, _reason(exc, op)) from None
+        if out - out != 0.0:  # inf or nan; cheaper than math.isfinite here
+            raise _math_error(graph, i, op, values, "the value overflows float64")
         values[i] = out
-        if any(map(wants.__getitem__, inputs)):
-            wants[i] = 1
 
-    # Reverse pass: visit nodes from the output back; each passes upstream × local
-    # to each input, and an input's gradient sums what all its consumers passed.
+
+def backward(
+    graph: Graph, values: list[float], wants: bytearray, tie: str, warnings: list[Notice]
+) -> tuple[list[float | None], list[tuple[float | None, ...] | None]]:
+    """The reverse pass: from the output back, each node passes upstream × local to each input.
+
+    An input's gradient sums what all its consumers passed. Returns the gradients
+    and each visited node's local derivatives (None for inputs that need no
+    gradient); Result.steps replays the contributions from them. Appends a
+    warning for every node evaluated at a kink.
+    """
+    nodes = graph.nodes
+    operation = OPERATIONS.get
+    get = values.__getitem__
     grads: list[float | None] = [0.0 if w else None for w in wants]
     if wants[-1]:
         grads[-1] = 1.0
-    steps: list[Step] = []
-    record = steps.append
-    new_step = tuple.__new__  # Step(...) without NamedTuple's Python-level __new__
-    for i in range(count - 1, -1, -1):
-        op = ops[i]
-        if op is None or not wants[i]:
+    local_rows: list[tuple[float | None, ...] | None] = [None] * len(nodes)
+    for i in range(len(nodes) - 1, -1, -1):
+        if not wants[i]:
             continue
+        op = operation(nodes[i].op)
+        if op is None:
+            continue  # a leaf
         inputs = nodes[i].inputs
-        args = tuple(map(get, inputs))
         out = values[i]
         upstream = grads[i]
         rules = op.local
-        if op.kink is not None and op.kink(*args):
+        if op.kink is not None and op.kink(*map(get, inputs)):
             if tie == "split" and op.tie_split is not None:
-                rules = tuple((lambda local: lambda *_: local)(local) for local in op.tie_split)
-            warnings.append(_kink_notice(graph, i, op, args, rules is not op.local))
-        for k, j in enumerate(inputs):
-            if not wants[j]:
-                continue
-            try:
-                local = rules[k](out, *args)
-            except (ArithmeticError, ValueError):
-                local = float("inf")
-            contribution = upstream * local
-            grad = grads[j] + contribution
-            if grad - grad != 0.0:
-                raise _backward_error(graph, i, op, args, k, local)
-            grads[j] = grad
-            record(new_step(Step, (i, k, j, upstream, local, contribution, grad)))
+                rules = tuple(_constant(local) for local in op.tie_split)
+            warnings.append(_kink_notice(graph, i, op, values, rules is not op.local))
+        if len(inputs) == 2:  # unrolled as in forward; the loop below is the same for any arity
+            a, b = inputs
+            va, vb = values[a], values[b]
+            la = lb = None
+            if wants[a]:
+                try:
+                    la = rules[0](out, va, vb)
+                except (ArithmeticError, ValueError):
+                    la = _UNDEFINED
+                grads[a] = grad = grads[a] + upstream * la
+                if grad - grad != 0.0:
+                    raise _backward_error(graph, i, op, values, 0, la)
+            if wants[b]:
+                try:
+                    lb = rules[1](out, va, vb)
+                except (ArithmeticError, ValueError):
+                    lb = _UNDEFINED
+                grads[b] = grad = grads[b] + upstream * lb
+                if grad - grad != 0.0:
+                    raise _backward_error(graph, i, op, values, 1, lb)
+            local_rows[i] = (la, lb)
+            continue
+        args = tuple(map(get, inputs))
+        row = []
+        for k, (j, rule) in enumerate(zip(inputs, rules)):
+            local = None
+            if wants[j]:
+                try:
+                    local = rule(out, *args)
+                except (ArithmeticError, ValueError):
+                    local = _UNDEFINED
+                grads[j] = grad = grads[j] + upstream * local
+                if grad - grad != 0.0:
+                    raise _backward_error(graph, i, op, values, k, local)
+            row.append(local)
+        local_rows[i] = tuple(row)
+    return grads, local_rows
 
-    names = wrt_names or [name for name in graph.variables if name in point]
-    gradient = {}
-    for name in names:
-        grad = grads[graph.names[name]]
-        gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
-    return Result(graph, values, grads, steps, gradient, warnings, tie)
+
+_UNDEFINED = float("inf")  # a local rule that raised: reported as undefined
+
+
+def _constant(value: float):
+    return lambda *_: value
 
 
 def _check_wrt(graph: Graph, wrt: Iterable[str] | None) -> list[str]:
@@ -141,24 +196,25 @@ def _reason(exc: Exception, op: Op) -> str:
     return f"{op.name} is undefined here (it needs {op.domain})" if op.domain else f"{op.name} is undefined here"
 
 
-def _math_error(graph: Graph, i: int, op: Op, args: list[float], reason: str) -> MathError:
+def _math_error(graph: Graph, i: int, op: Op, values: list[float], reason: str) -> MathError:
     node = graph.nodes[i]
-    inputs = [(INPUT_NAMES[k], graph.text(j, 40), args[k]) for k, j in enumerate(node.inputs)]
+    inputs = [(INPUT_NAMES[k], graph.text(j, 40), values[j]) for k, j in enumerate(node.inputs)]
     return MathError(reason, i, node.label, graph.text(i, 60), inputs)
 
 
-def _backward_error(graph: Graph, i: int, op: Op, args, k: int, local: float) -> MathError:
+def _backward_error(graph: Graph, i: int, op: Op, values: list[float], k: int, local: float) -> MathError:
     nodes = graph.nodes
     labels = [nodes[j].label for j in nodes[i].inputs]
     if local - local != 0.0:
         reason = f"the local derivative ∂{nodes[i].label}/∂{labels[k]} = {op.show(k, labels)} is undefined"
     else:
         reason = f"the gradient passed to {labels[k]} overflows float64"
-    return _math_error(graph, i, op, args, reason)
+    return _math_error(graph, i, op, values, reason)
 
 
-def _kink_notice(graph: Graph, i: int, op: Op, args, split: bool) -> Notice:
+def _kink_notice(graph: Graph, i: int, op: Op, values: list[float], split: bool) -> Notice:
     node = graph.nodes[i]
+    args = [values[j] for j in node.inputs]
     where = f"its inputs tie at {args[0]:.17g}" if len(args) == 2 else f"its input is {args[0]:.17g}"
     rule = "--tie split: 1/2 to each input" if split else op.convention
     return Notice("kink", f"{node.label} = {graph.text(i, 60)} is at a kink ({where}); {rule}", i)

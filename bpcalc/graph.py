@@ -64,17 +64,27 @@ class Notice(NamedTuple):
     node: int | None = None
 
 
-@dataclass(slots=True)
 class Result:
     """What bpcalc.grad returns and every renderer reads: both passes, recorded."""
 
-    graph: Graph
-    values: list[float]  # forward pass: every node's value
-    grads: list[float | None]  # ∂out/∂node summed over fan-out; None where nothing depends on a variable
-    steps: list[Step]  # reverse pass, one entry per contribution, in visiting order
-    gradient: dict[str, float]  # the summary: name -> ∂out/∂name, for the variables or --wrt
-    warnings: list[Notice]
-    tie: str  # the convention used at max/min ties: "indicator" or "split"
+    def __init__(
+        self,
+        graph: Graph,
+        values: list[float],
+        grads: list[float | None],
+        local: list[tuple[float | None, ...] | None],
+        gradient: dict[str, float],
+        warnings: list[Notice],
+        tie: str,
+    ):
+        self.graph = graph
+        self.values = values  # forward pass: every node's value
+        self.grads = grads  # ∂out/∂node summed over fan-out; None where no gradient flows
+        self.local = local  # ∂node/∂input per input of each visited node; None where no gradient flows
+        self.gradient = gradient  # the summary: name -> ∂out/∂name, for the variables or --wrt
+        self.warnings = warnings
+        self.tie = tie  # the convention used at max/min ties: "indicator" or "split"
+        self._steps: list[Step] | None = None
 
     @property
     def value(self) -> float:
@@ -84,9 +94,31 @@ class Result:
     def output(self) -> str:
         return self.graph.nodes[-1].label
 
-    def locals(self) -> list[list[float | None]]:
-        """∂node/∂input for every node and input, from the steps; None where no gradient flows."""
-        table: list[list[float | None]] = [[None] * len(node.inputs) for node in self.graph.nodes]
-        for step in self.steps:
-            table[step.node][step.position] = step.local
-        return table
+    def locals(self) -> list[tuple[float | None, ...]]:
+        """∂node/∂input for every node and input; None where no gradient flows."""
+        return [row or (None,) * len(node.inputs) for row, node in zip(self.local, self.graph.nodes)]
+
+    @property
+    def steps(self) -> list[Step]:
+        """The reverse pass, one Step per contribution, in the order backprop visits nodes.
+
+        Replayed from the recorded locals on first use, so the engine's hot loop
+        stores one number per contribution; the sums are added in the engine's
+        order, so every running `grad` equals the engine's to the last bit.
+        """
+        if self._steps is None:
+            nodes, grads = self.graph.nodes, self.grads
+            running = [0.0] * len(nodes)
+            steps = []
+            for i in range(len(nodes) - 1, -1, -1):
+                row = self.local[i]
+                if row is None:
+                    continue
+                upstream = grads[i]
+                for position, (j, local) in enumerate(zip(nodes[i].inputs, row)):
+                    if local is not None:
+                        contribution = upstream * local
+                        running[j] += contribution
+                        steps.append(Step(i, position, j, upstream, local, contribution, running[j]))
+            self._steps = steps
+        return self._steps

@@ -72,4 +72,4 @@ def to_dict(result: Result) -> dict[str, Any]:
 
 
 def dumps(result: Result) -> str:
-    return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False)
+    return json.dumps(to_dict(result), allow_nan=False, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,341 @@
+"""bpcalc's benchmarks: start-up, scaling per node, backward/forward ratio, memory, micrograd.
+
+Run from the checkout with bpcalc installed (pip install -e . or pip install .):
+
+    python benchmarks/bench.py                  # sizes 10^3 .. 10^5, quick
+    python benchmarks/bench.py --max-nodes 1e6  # the full range (a few minutes)
+
+Every figure is measured in this one run on this machine, and the targets are
+ratios, so a slower or busier machine moves both sides. micrograd is installed
+from the package index into its own virtual environment (benchmarks/.venv-micrograd),
+never into bpcalc's.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+HEADLINE = ["grad", "(x+y)*z", "--at", "x=-2,y=5,z=-4"]
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def chain(n: int) -> str:
+    """A program whose statements each use the one before: t1 = x*w + b; t2 = t1*w + b; ..."""
+    links = max(1, n // 2)
+    lines = ["t1 = x*w + b"] + [f"t{k} = t{k - 1}*w + b" for k in range(2, links + 1)]
+    return "\n".join(lines)
+
+
+def wide(n: int) -> str:
+    """A flat sum of products over 1000 reused variables: x0*y0 + x1*y1 + ..."""
+    terms = max(1, n // 2)
+    return "+".join(f"x{k % 1000}*y{k % 1000}" for k in range(terms))
+
+
+def deep(n: int) -> str:
+    """Nested parentheses as deep as the expression is long: (((x*w+1)*w+1)...)."""
+    depth = max(1, n // 2)
+    return "(" * depth + "x" + "*w+1)" * depth
+
+
+def fanout(n: int) -> str:
+    """A program where every value feeds the next two: a_k = a_{k-1}*p + a_{k-2}*q."""
+    links = max(2, n // 3)
+    lines = ["a1 = x*p + y*q", "a2 = a1*p + x*q"] + [f"a{k} = a{k - 1}*p + a{k - 2}*q" for k in range(3, links + 1)]
+    return "\n".join(lines)
+
+
+def flat_sum(chars: int) -> str:
+    """x0+x1+...+x499+x0+... at least `chars` characters long."""
+    terms, length = [], -1
+    while length < chars:
+        terms.append(f"x{len(terms) % 500}")
+        length += len(terms[-1]) + 1
+    return "+".join(terms)
+
+
+SHAPES = {"chain": chain, "wide": wide, "deep": deep, "fanout": fanout}
+POINT = {"x": 0.5, "y": -0.25, "w": 0.999, "b": 0.001, "p": 0.6, "q": 0.4}
+POINT.update({f"x{k}": 0.001 * k for k in range(1000)})
+POINT.update({f"y{k}": 1 - 0.0005 * k for k in range(1000)})
+
+
+# ---------------------------------------------------------------- start-up
+
+
+def bpcalc_command() -> list[str]:
+    script = Path(sys.executable).with_name("bpcalc")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bpcalc"]
+
+
+def startup(runs: int) -> dict[str, float]:
+    """Median wall time of the headline call (table and --json) against `python -c pass`, interleaved."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: with bytecode caches
+    env["NO_COLOR"] = "1"
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "bpcalc --json": bpcalc_command() + HEADLINE + ["--json"],
+        "bpcalc table": bpcalc_command() + HEADLINE,
+    }
+    for command in commands.values():  # warm up: bytecode and Lark's grammar cache
+        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+# ---------------------------------------------------------------- scaling
+
+
+def best_of(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def scaling(sizes: list[int]) -> list[dict]:
+    """Parse, forward and backward seconds per node for every shape and size."""
+    from bpcalc.engine import backward, forward, leaves
+    from bpcalc.parse import parse
+
+    rows = []
+    gc.disable()  # as bpcalc.grad and the CLI do
+    for shape, make in SHAPES.items():
+        for size in sizes:
+            source = make(size)
+            repeat = 5 if size <= 10_000 else 3 if size <= 100_000 else 1  # this machine is noisy: best of several
+            parse_s = best_of(lambda: parse(source), repeat)
+            graph = parse(source)
+            point = {name: POINT[name] for name in graph.variables}
+            forward_s = best_of(lambda: forward(graph, *leaves(graph, point)), repeat)
+            values, wants = leaves(graph, point)
+            forward(graph, values, wants)
+            backward_s = best_of(lambda: backward(graph, values, wants, "indicator", []), repeat)
+            n = len(graph.nodes)
+            rows.append({"shape": shape, "nodes": n, "chars": len(source), "parse": parse_s, "forward": forward_s, "backward": backward_s})
+            print(f"  {shape:7} {n:>9,} nodes  parse {parse_s:7.3f}s  forward {forward_s:6.3f}s  backward {backward_s:6.3f}s", flush=True)
+            del graph, values, wants
+    gc.enable()
+    return rows
+
+
+# ---------------------------------------------------------------- memory
+
+_MEMORY_CHILD = """
+import resource, sys, tracemalloc
+import bpcalc
+bpcalc.grad("x", at={"x": 1})  # load the parser first: measure the graph, not the imports
+source = open(sys.argv[1]).read()
+point = {k: float(v) for k, v in (item.split("=") for item in sys.argv[2].split(","))}
+tracemalloc.start()
+result = bpcalc.grad(source, at=point)
+steps = len(result.steps)
+current, peak = tracemalloc.get_traced_memory()
+print(len(result.graph.nodes), peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def memory(sizes: list[int], workdir: Path) -> list[dict]:
+    """Peak memory of bpcalc.grad and its steps, in a fresh process per size (tracemalloc)."""
+    rows = []
+    for size in sizes:
+        path = workdir / f"wide-{size}.bp"
+        path.write_text(wide(size))
+        point = ",".join(f"x{k}={0.001 * k},y{k}={1 - 0.0005 * k}" for k in range(min(1000, max(1, size // 2))))
+        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(path), point], capture_output=True, text=True, check=True)
+        nodes, peak, maxrss_kb = map(int, out.stdout.split())
+        rows.append({"nodes": nodes, "peak_bytes": peak, "bytes_per_node": peak / nodes, "maxrss_kb": maxrss_kb})
+        print(
+            f"  wide {nodes:>9,} nodes  peak {peak / 2**20:8.1f} MB traced  ({peak / nodes:5.0f} bytes/node)"
+            f"  process {maxrss_kb / 1024:7.1f} MB",
+            flush=True,
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- micrograd
+
+_MICROGRAD_CHILD = """
+import json, sys, threading, time, gc
+sys.setrecursionlimit(10**8)          # micrograd's topological sort is recursive
+threading.stack_size(1 << 30)
+from micrograd.engine import Value
+
+def main():
+    program = json.load(open(sys.argv[1]))
+    results = []
+    for nodes in program:
+        best = float("inf")
+        for _ in range(3):
+            gc.collect()
+            start = time.perf_counter()
+            vals = []
+            for op, inputs, value in nodes:
+                if op == "leaf":
+                    vals.append(Value(value))
+                elif op == "add":
+                    vals.append(vals[inputs[0]] + vals[inputs[1]])
+                else:
+                    vals.append(vals[inputs[0]] * vals[inputs[1]])
+            vals[-1].backward()
+            best = min(best, time.perf_counter() - start)
+        results.append(best)
+    print(json.dumps(results))
+
+t = threading.Thread(target=main); t.start(); t.join()
+"""
+
+
+def micrograd_python(workdir: Path) -> str | None:
+    venv = HERE / ".venv-micrograd"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print("  installing micrograd into benchmarks/.venv-micrograd ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "micrograd==0.1.0"], capture_output=True, text=True)
+        if done.returncode != 0:
+            print("  micrograd could not be installed: " + done.stderr.strip().splitlines()[-1])
+            shutil.rmtree(venv, ignore_errors=True)
+            return None
+    return str(python)
+
+
+def versus_micrograd(sizes: list[int], workdir: Path) -> list[dict]:
+    """bpcalc's engine (forward + backward, parse excluded) against micrograd on the same graphs."""
+    from bpcalc.engine import backward, forward, leaves
+    from bpcalc.parse import parse
+
+    python = micrograd_python(workdir)
+    if python is None:
+        return []
+    rows, programs = [], []
+    gc.disable()
+    for shape in ("wide", "deep", "fanout"):
+        for size in sizes:
+            graph = parse(SHAPES[shape](size))
+            point = {name: POINT[name] for name in graph.variables}
+
+            def engine():
+                values, wants = leaves(graph, point)
+                forward(graph, values, wants)
+                backward(graph, values, wants, "indicator", [])
+
+            ours = best_of(engine, 3)
+            nodes = [
+                ["leaf", [], node.literal if node.op == "const" else point[node.label]] if not node.inputs else [node.op, list(node.inputs), 0]
+                for node in graph.nodes
+            ]
+            assert all(op in ("leaf", "add", "mul") for op, _, _ in nodes)
+            programs.append(nodes)
+            rows.append({"shape": shape, "nodes": len(nodes), "bpcalc": ours})
+    gc.enable()
+    path = workdir / "micrograd-graphs.json"
+    path.write_text(json.dumps(programs))
+    out = subprocess.run([python, "-c", _MICROGRAD_CHILD, str(path)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print("  micrograd run failed: " + (out.stderr.strip().splitlines() or ["?"])[-1])
+        return []
+    for row, seconds in zip(rows, json.loads(out.stdout)):
+        row["micrograd"] = seconds
+        row["ratio"] = row["bpcalc"] / seconds
+        n = row["nodes"]
+        print(
+            f"  {row['shape']:7} {n:>9,} nodes  bpcalc {row['bpcalc'] / n * 1e6:5.2f} us/node  "
+            f"micrograd {seconds / n * 1e6:5.2f} us/node  ratio {row['ratio']:.2f}",
+            flush=True,
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- report
+
+
+def check(name: str, ok: bool, figure: str) -> str:
+    return f"| {name} | {figure} | {'met' if ok else 'NOT met'} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-nodes", type=float, default=1e5, help="largest generated graph (default 1e5; 1e6 for the full run)")
+    parser.add_argument("--runs", type=int, default=30, help="start-up runs per command (default 30)")
+    args = parser.parse_args()
+    top = int(args.max_nodes)
+    sizes = [10**k for k in range(3, 7) if 10**k <= top]
+    workdir = Path(os.environ.get("TMPDIR", "/tmp")) / "bpcalc-bench"
+    workdir.mkdir(exist_ok=True)
+
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; sizes {sizes}\n")
+    print("start-up (median wall time, interleaved runs):", flush=True)
+    times = startup(args.runs)
+    base = times["python -c pass"]
+    for name, seconds in times.items():
+        print(f"  {name:15} {seconds * 1000:7.1f} ms  {seconds / base:5.1f}x")
+
+    print("\nscaling (best of 3; 10^6 once):", flush=True)
+    rows = scaling(sizes)
+
+    print("\npeak memory:", flush=True)
+    mem = memory(sizes, workdir)
+
+    print("\nengine against micrograd (same graphs, parse excluded):", flush=True)
+    versus = versus_micrograd([s for s in sizes if s <= 100_000], workdir)
+
+    # Targets, as ratios measured in this run.
+    lines = ["", "| target | figure | verdict |", "|---|---|---|"]
+    json_x, table_x = times["bpcalc --json"] / base, times["bpcalc table"] / base
+    lines.append(check("headline --json within 10x `python -c pass`", json_x <= 10, f"{json_x:.1f}x"))
+    lines.append(check("headline table within 13x `python -c pass`", table_x <= 13, f"{table_x:.1f}x"))
+    growth = {}  # time ratio per 10x nodes, for each shape and step up in size
+    for shape in SHAPES:
+        series = [r for r in rows if r["shape"] == shape]
+        for small, big in zip(series, series[1:]):
+            total_small = small["parse"] + small["forward"] + small["backward"]
+            total_big = big["parse"] + big["forward"] + big["backward"]
+            growth[f"{shape} {small['nodes']:,}->{big['nodes']:,}"] = (total_big / total_small) / (big["nodes"] / small["nodes"]) * 10
+    if growth:
+        worst = max(growth, key=growth.get)
+        lines.append(check("10x more terms costs at most 12x the time", growth[worst] <= 12, f"worst {growth[worst]:.1f}x ({worst})"))
+    ratio = max(r["backward"] / r["forward"] for r in rows)
+    lines.append(check("backward at most 3x forward", ratio <= 3, f"worst {ratio:.2f}x"))
+    if len(mem) > 1:
+        per_node = [m["bytes_per_node"] for m in mem if m["nodes"] >= 10_000]
+        spread = max(per_node) / min(per_node) if per_node else 1.0
+        lines.append(check("peak memory linear in nodes", spread <= 1.5, f"{min(per_node):.0f}-{max(per_node):.0f} bytes/node"))
+    if versus:
+        worst = max(r["ratio"] for r in versus)
+        lines.append(check("engine per node at most 1/3 of micrograd's", worst <= 1 / 3, f"worst {worst:.2f}"))
+    print("\n".join(lines))
+
+    print("\nend to end through the CLI (--json, from a file):", flush=True)
+    for label, source, point in (
+        ("100,000-deep expression", deep(200_000), "x=0.5,w=0.999"),
+        ("200,000-character flat sum", flat_sum(200_000), ",".join(f"x{k}={k}" for k in range(500))),
+    ):
+        path = workdir / "e2e.bp"
+        path.write_text(source)
+        start = time.perf_counter()
+        subprocess.run(bpcalc_command() + ["grad", "--file", str(path), "--at", point, "--json"], stdout=subprocess.DEVNULL, check=True)
+        print(f"  {label:28} {len(source):>9,} chars  {time.perf_counter() - start:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
