@@ -58,7 +58,9 @@ GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--
     ),
 )
 def grad(
-    expr: Optional[str] = typer.Argument(
+    # A list, so that a mistyped option or an unquoted expression gets a clear message
+    # rather than Click's "unexpected extra argument".
+    expr: Optional[List[str]] = typer.Argument(
         None, metavar="EXPR", help="Expression or program ('q = x+y; q*z'); '-' reads standard input.", show_default=False
     ),
     at: Optional[List[str]] = typer.Option(
@@ -107,7 +109,19 @@ def grad(
         _fail_internal(exc)
 
 
-def _read_source(expr: Optional[str], file: Optional[Path]) -> str:
+def _read_source(words: Optional[List[str]], file: Optional[Path]) -> str:
+    for word in words or ():
+        if word.startswith("--") and word[2:3].isalpha():
+            # Unknown options arrive here because "-x^2" must be allowed as EXPR.
+            option = word.split("=", 1)[0]
+            near = suggest(option, GRAD_OPTIONS)
+            raise InputError(f"no such option: {option}", f"did you mean {near}?" if near else "see bpcalc grad --help")
+    if words and len(words) > 1:
+        raise InputError(
+            f"one expression expected, got {len(words)} arguments: {' '.join(words)}",
+            f'quote the expression: bpcalc grad "{" ".join(words)}" --at ...',
+        )
+    expr = words[0] if words else None
     if expr is not None and file is not None:
         raise InputError("give the expression either as EXPR or with --file, not both")
     if file is not None:
@@ -116,15 +130,12 @@ def _read_source(expr: Optional[str], file: Optional[Path]) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {file}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     if expr is None:
-        raise InputError("no expression: give one as EXPR, '-' for standard input, or --file PATH",
-                         'e.g. bpcalc grad "(x+y)*z" --at x=-2,y=5,z=-4')
+        raise InputError(
+            "no expression: give one as EXPR, '-' for standard input, or --file PATH",
+            'e.g. bpcalc grad "(x+y)*z" --at x=-2,y=5,z=-4',
+        )
     if expr == "-":
         return sys.stdin.read()
-    if expr.startswith("--") and expr[2:3].isalpha():
-        # An unknown option arrives here because "-x^2" must be allowed as EXPR.
-        option = expr.split("=", 1)[0]
-        near = suggest(option, GRAD_OPTIONS)
-        raise InputError(f"no such option: {option}", f"did you mean {near}?" if near else "see bpcalc grad --help")
     return expr
 
 

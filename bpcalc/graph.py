@@ -29,6 +29,7 @@ class Graph:
     nodes: list[Node]
     names: dict[str, int]  # every name the program defines or reads -> node id
     variables: list[str]  # names of VAR nodes, in order of first use
+    output_label: str  # the last statement's name, or its node's label
     notices: list[Notice] = field(default_factory=list)  # what parsing found worth saying
 
     @property
@@ -92,7 +93,7 @@ class Result:
 
     @property
     def output(self) -> str:
-        return self.graph.nodes[-1].label
+        return self.graph.output_label
 
     def locals(self) -> list[tuple[float | None, ...]]:
         """∂node/∂input for every node and input; None where no gradient flows."""

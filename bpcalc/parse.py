@@ -56,7 +56,7 @@ class _Builder:
         self.names: dict[str, int] = {}  # name -> node id, as the program reads it
         self.used: dict[str, int] = {}  # variable -> position of its first use
         self.assigned: dict[str, int] = {}  # name -> position of its assignment
-        self.output_name: str | None = None
+        self.read: set[str] = set()  # assigned names that a later statement reads
 
     def _node(self, op: str, inputs: tuple[int, ...], start: int, end: int) -> tuple[int, int, int]:
         self.nodes.append(Node(op, inputs, "", start, end))
@@ -77,6 +77,8 @@ class _Builder:
         (token,) = children
         name = str(token)
         node_id = self.names.get(name)
+        if name in self.assigned:
+            self.read.add(name)
         if node_id is None:
             self.nodes.append(Node(VAR, (), name, token.start_pos, token.end_pos, named=True))
             node_id = self.names[name] = len(self.nodes) - 1
@@ -240,18 +242,19 @@ def parse(source: str) -> Graph:
             statements = parser.parse(source)
         except UnexpectedInput as exc:
             raise _syntax_error(exc, source, parser) from None
-        nodes, names, used, assigned = _builder.nodes, _builder.names, _builder.used, _builder.assigned
+        built = _builder.nodes, _builder.names, _builder.used, _builder.assigned, _builder.read
         _builder.reset("")  # drop references to this graph
-    return _finish(source, statements, nodes, names, used, assigned)
+    return _finish(source, statements, *built)
 
 
-def _finish(source, statements, nodes, names, used, assigned) -> Graph:
+def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     """Keep the nodes the output depends on, renumber them, and label the unnamed ones."""
     if not statements:
         raise ExpressionSyntaxError("the expression is empty", source, len(source), "write an expression such as (x+y)*z")
     notices: list[Notice] = []
     last = statements[-1]
     output = last[2] if last[0] == "assign" else last[0]
+    output_name = last[1] if last[0] == "assign" else None
     for statement in statements[:-1]:
         if statement[0] != "assign":
             node = nodes[statement[0]]
@@ -278,9 +281,10 @@ def _finish(source, statements, nodes, names, used, assigned) -> Graph:
 
     live_names = {}
     for name, i in names.items():
-        if i <= output and keep[i]:
+        live = i <= output and keep[i]
+        if live:
             live_names[name] = new_id[i]
-        elif name in assigned:
+        if name in assigned and name != output_name and not (live and name in read):
             notices.append(Notice("unused", f"'{name}' is assigned but the output does not use it"))
 
     # Generated labels n1, n2, ... must not collide with the program's names.
@@ -296,12 +300,18 @@ def _finish(source, statements, nodes, names, used, assigned) -> Graph:
         kept[-1].label = next(n for n in ("f", "out", "output", f"{prefix}{count}") if n not in names)
 
     variables = [name for name in used if name in live_names]
-    return Graph(source, kept, live_names, variables, notices)
+    return Graph(source, kept, live_names, variables, output_name or kept[-1].label, notices)
 
 
 # ---------------------------------------------------------------- syntax errors
 
-_TERMINAL_NAMES = {"NUMBER": "a number", "NAME": "a name", "_NL": "a new line", "$END": "the end of the input"}
+_TERMINAL_NAMES = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "_NL": "a new line",
+    "_POW": "'^'",
+    "$END": "the end of the input",
+}
 
 
 def _describe(terminal: str, parser) -> str:
@@ -320,40 +330,53 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
     pos = getattr(exc, "pos_in_stream", None)
     if pos is None or pos < 0:
         pos = len(source)
-    expected = sorted({_describe(t, parser) for t in getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()})
+    # `accepts` is what the parser could take here; `expected` also holds the
+    # terminals the post-lexer always accepts, such as the new line.
+    terminals = getattr(exc, "accepts", None) or getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+    expected = sorted({_describe(t, parser) for t in terminals})
     wanted = f"expected {', '.join(expected[:-1])} or {expected[-1]}" if len(expected) > 1 else (f"expected {expected[0]}" if expected else "")
 
     if isinstance(exc, UnexpectedCharacters):
         char = source[pos] if pos < len(source) else ""
-        hint = "'=' assigns a name at the start of a statement; bpcalc has no comparisons" if char == "=" else ""
-        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, hint)
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        if token.type == "$END":
-            opened = source.count("(") - source.count(")")
-            hint = f"{opened} '(' not closed" if opened > 0 else wanted
-            return ExpressionSyntaxError("the expression ends too early", source, len(source), hint)
-        before = source[:pos].rstrip(" \t")
-        if token.type == "NAME" and before and (before[-1].isdigit() or before[-1] == "."):
-            number = re.search(r"[\d.]+(?:[eE][+-]?\d+)?$", before)
-            shown = number.group(0) if number else before[-1]
-            return ExpressionSyntaxError(
-                f"a number followed by a name: '{shown}{token}'",
-                source,
-                pos,
-                f"write {shown}*{token} for a product",
-            )
-        if token.type == "RPAR" and source.count(")", 0, pos + 1) > source.count("(", 0, pos):
-            return ExpressionSyntaxError("unexpected ')' with no '(' to close", source, pos)
-        if token.type in ("NAME", "NUMBER", "LPAR") and "'+'" in expected:
-            return ExpressionSyntaxError(
-                f"unexpected {_describe(token.type, parser)} '{token}': an operator is missing",
-                source,
-                pos,
-                "join the two with an operator such as * or +",
-            )
-        return ExpressionSyntaxError(f"unexpected '{token}'", source, pos, wanted)
-    return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
+        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, wanted)
+    if not isinstance(exc, UnexpectedToken):
+        return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
+    token = exc.token
+    if token.type == "$END":
+        opened = source.count("(") - source.count(")")
+        hint = f"{opened} '(' not closed" if opened > 0 else wanted
+        return ExpressionSyntaxError("the expression ends too early", source, len(source), hint)
+    if token.type == "_NL":
+        return ExpressionSyntaxError(
+            "the line ends before the statement is complete",
+            source,
+            pos,
+            f"{wanted}; a new line ends a statement, except inside parentheses",
+        )
+    if token.type == "EQUAL":
+        hint = (
+            "bpcalc has no comparisons"
+            if source.startswith("=", pos + 1) or source[pos - 1:pos] == "="
+            else "'=' names a value at the start of a statement, as in q = x + y"
+        )
+        return ExpressionSyntaxError("unexpected '='", source, pos, hint)
+    before = source[:pos].rstrip(" \t")
+    if token.type == "NAME" and before and (before[-1].isdigit() or before[-1] == "."):
+        number = re.search(r"[\d.]+(?:[eE][+-]?\d+)?$", before)
+        shown = number.group(0) if number else before[-1]
+        return ExpressionSyntaxError(
+            f"a number followed by a name: '{shown}{token}'", source, pos, f"write {shown}*{token} for a product"
+        )
+    if token.type == "RPAR" and source.count(")", 0, pos + 1) > source.count("(", 0, pos):
+        return ExpressionSyntaxError("unexpected ')' with no '(' to close", source, pos)
+    if token.type in ("NAME", "NUMBER", "LPAR") and "'+'" in expected:
+        return ExpressionSyntaxError(
+            f"unexpected {_describe(token.type, parser)} '{token}': an operator is missing",
+            source,
+            pos,
+            "join the two with an operator such as * or +",
+        )
+    return ExpressionSyntaxError(f"unexpected '{token}'", source, pos, wanted)
 
 
 # ---------------------------------------------------------------- the point

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 from rich import box
 from rich.console import Console, Group
@@ -139,12 +140,20 @@ def render(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Group:
     )
 
 
-def print_result(result: Result, digits: int = 6, max_rows: int = MAX_ROWS, console: Console | None = None) -> None:
-    (console or Console()).print(render(result, digits, max_rows))
+def console(**options) -> Console:
+    """A console for our tables: cells are plain text (a formula such as [a > b] is not
+    Rich markup), and NO_COLOR turns off every style, bold included, not only colour."""
+    if os.environ.get("NO_COLOR"):
+        options.setdefault("color_system", None)
+    return Console(markup=False, highlight=False, **options)
+
+
+def print_result(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> None:
+    console().print(render(result, digits, max_rows))
 
 
 def to_text(result: Result, digits: int = 6, width: int = 100, max_rows: int = MAX_ROWS) -> str:
     """The tables as plain text at a fixed width, colour off: for files and golden tests."""
     buffer = io.StringIO()
-    Console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits, max_rows))
+    console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits, max_rows))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

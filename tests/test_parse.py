@@ -1,0 +1,424 @@
+"""Tests for bpcalc/parse.py: the grammar's precedence, programs, every syntax error, the --at point parser.
+
+Expected values are worked out by hand in the tables below (the comment on a
+row says how), and each expression's shape is checked as an S-expression
+rebuilt from the flat node list, so a precedence mistake fails even where two
+readings happen to give the same number.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import bpcalc
+from bpcalc.errors import (
+    ArityError,
+    AssignmentError,
+    BpcalcError,
+    ExitCode,
+    ExpressionSyntaxError,
+    PointError,
+    UnknownFunctionError,
+)
+from bpcalc.graph import CONST, VAR, Graph
+from bpcalc.parse import parse, parse_point
+
+
+def sexpr(graph: Graph, node_id: int | None = None) -> str:
+    """The graph below a node as a fully parenthesised S-expression: '(mul (add x y) z)'."""
+    node = graph.nodes[graph.output if node_id is None else node_id]
+    if node.op == VAR:
+        return node.label
+    if node.op == CONST:
+        return f"{node.literal:g}"
+    return "(" + " ".join([node.op] + [sexpr(graph, j) for j in node.inputs]) + ")"
+
+
+def value(source: str, at: str = "") -> float:
+    return bpcalc.grad(source, at=at).value
+
+
+# ---------------------------------------------------------------- precedence and associativity
+
+PRECEDENCE = [
+    # expression, point, value worked out by hand, shape
+    ("a-b-c", "a=10,b=3,c=2", 5.0, "(sub (sub a b) c)"),  # (10-3)-2; right-assoc would give 9
+    ("a/b/c", "a=24,b=4,c=2", 3.0, "(div (div a b) c)"),  # (24/4)/2; right-assoc would give 12
+    ("a-b+c", "a=1,b=2,c=3", 2.0, "(add (sub a b) c)"),  # (1-2)+3
+    ("a+b*c", "a=1,b=2,c=3", 7.0, "(add a (mul b c))"),  # 1+6
+    ("(a+b)*c", "a=1,b=2,c=3", 9.0, "(mul (add a b) c)"),  # 3*3
+    ("a*b^c", "a=2,b=3,c=2", 18.0, "(mul a (pow b c))"),  # 2*9
+    ("x^2*3", "x=2", 12.0, "(mul (pow x 2) 3)"),  # 4*3
+    ("2^3^2", "", 512.0, "(pow 2 (pow 3 2))"),  # 2^9; left-assoc would give 64
+    ("x**2^3", "x=2", 256.0, "(pow x (pow 2 3))"),  # x^8 = 256 at x = 2
+    ("-x^2", "x=3", -9.0, "(neg (pow x 2))"),  # -(3^2)
+    ("(-x)^2", "x=3", 9.0, "(pow (neg x) 2)"),
+    ("-2^2", "", -4.0, "(neg (pow 2 2))"),
+    ("(-2)^2", "", 4.0, "(pow (neg 2) 2)"),
+    ("x^-1", "x=4", 0.25, "(pow x (neg 1))"),
+    ("2^-1", "", 0.5, "(pow 2 (neg 1))"),
+    ("2^-x^2", "x=1", 0.5, "(pow 2 (neg (pow x 2)))"),  # 2^(-(1^2))
+    ("-2^-2", "", -0.25, "(neg (pow 2 (neg 2)))"),  # -(2^(-2))
+    ("2*-3", "", -6.0, "(mul 2 (neg 3))"),
+    ("-x*y", "x=2,y=3", -6.0, "(mul (neg x) y)"),  # unary minus binds tighter than *
+    ("+x", "x=7", 7.0, "x"),  # unary plus makes no node
+    ("x - -y", "x=1,y=2", 3.0, "(sub x (neg y))"),
+    ("--x", "x=5", 5.0, "(neg (neg x))"),
+    ("exp(x)^2", "x=1", math.e * math.e, "(pow (exp x) 2)"),  # a call is an atom
+    ("max(a, b*c)", "a=1,b=2,c=3", 6.0, "(max a (mul b c))"),
+    # numbers
+    ("3", "", 3.0, "3"),
+    ("0.5", "", 0.5, "0.5"),
+    (".5", "", 0.5, "0.5"),
+    ("5.", "", 5.0, "5"),
+    ("1e-3", "", 0.001, "0.001"),
+    ("2.5E+4", "", 25000.0, "25000"),
+    ("1E2", "", 100.0, "100"),
+    ("007", "", 7.0, "7"),
+]
+
+
+@pytest.mark.parametrize("source, at, expected, shape", PRECEDENCE)
+def test_precedence_and_associativity(source, at, expected, shape):
+    assert sexpr(parse(source)) == shape
+    assert value(source, at) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "source, nodes, last_op",
+    [
+        ("(x+y)*z", 5, "mul"),  # x, y, x+y, z, product
+        ("x*x", 2, "mul"),  # one node for x, used twice
+        ("2^3^2", 5, "pow"),  # each literal is its own node
+        ("-x^2", 4, "neg"),  # x, 2, x^2, -(x^2)
+        ("((((x))))", 1, VAR),  # parentheses make no nodes
+        ("sigmoid(w*x)", 4, "sigmoid"),
+    ],
+)
+def test_graph_shape(source, nodes, last_op):
+    graph = parse(source)
+    assert len(graph.nodes) == nodes
+    assert graph.nodes[-1].op == last_op
+
+
+def test_nodes_are_in_topological_order_with_source_spans():
+    source = "(x+y)*z"
+    graph = parse(source)
+    for i, node in enumerate(graph.nodes):
+        assert all(j < i for j in node.inputs)
+    texts = [graph.text(i) for i in range(len(graph.nodes))]
+    assert texts == ["x", "y", "x+y", "z", "(x+y)*z"]
+
+
+# ---------------------------------------------------------------- programs
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "q = x + y; f = q * z",
+        "q = x + y\nf = q * z",
+        "q = x + y;\n\n;f = q * z;\n",  # empty statements are allowed
+        "# the course's first example\nq = x + y  # named intermediate\n\nf = q * z  # the output\n",
+        "q = x + y\r\nf = q * z\r\n",  # Windows line ends
+    ],
+)
+def test_program_with_separators_and_comments(source):
+    graph = parse(source)
+    assert graph.nodes[-1].label == "f"
+    assert sexpr(graph) == "(mul (add x y) z)"
+    assert [n.label for n in graph.nodes if n.op != CONST] == ["x", "y", "q", "z", "f"]
+    assert value(source, "x=-2,y=5,z=-4") == -12.0
+
+
+@pytest.mark.parametrize(
+    "source, shape",
+    [
+        ("f = (x +\n y) * z", "(mul (add x y) z)"),
+        ("f = max(x,\n        y)", "(max x y)"),
+        ("f = sigmoid(\n  x\n)", "(sigmoid x)"),
+        ("f = (x  # a comment inside parentheses\n + y)", "(add x y)"),
+    ],
+)
+def test_newline_inside_parentheses_continues_the_expression(source, shape):
+    graph = parse(source)
+    assert sexpr(graph) == shape
+    assert graph.notices == []
+
+
+def test_newline_outside_parentheses_ends_the_statement():
+    # "x" and "+ y" are two statements: the output is +y, and x is reported unused.
+    graph = parse("x\n+ y")
+    assert sexpr(graph) == "y"
+    assert [n.kind for n in graph.notices] == ["unused"]
+
+
+def test_last_statement_is_the_output():
+    graph = parse("a = x*2; b = a + 1; a")
+    assert graph.nodes[-1].label == "a"
+    assert sexpr(graph) == "(mul x 2)"
+
+
+@pytest.mark.parametrize(
+    "source, label",
+    [
+        ("x*2", "f"),  # an unnamed output is called f
+        ("f = x*2; f + 1", "out"),  # ... unless the program uses f
+        ("f = x*2; out = f + 1; out*3", "output"),
+        ("L = (x - 1)^2", "L"),  # an assignment's name labels the output
+    ],
+)
+def test_output_label(source, label):
+    assert parse(source).nodes[-1].label == label
+
+
+def test_named_intermediates_keep_their_names():
+    graph = parse("h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2")
+    labels = [n.label for n in graph.nodes]
+    assert {"h", "o", "L"} <= set(labels)
+    assert graph.nodes[graph.names["h"]].op == "tanh"
+    assert graph.nodes[graph.names["o"]].op == "sigmoid"
+    assert graph.variables == ["w1", "x", "b1", "w2", "b2", "t"]  # in order of first use
+
+
+@pytest.mark.parametrize("source", ["n1*x + y", "n1 = x*y; n1 + x*y", "n1 = x; n2 = y; n1*n2 + x*y", "n1 + _n1*x*y"])
+def test_generated_labels_do_not_collide_with_user_names(source):
+    graph = parse(source)
+    labels = [n.label for n in graph.nodes if n.op != CONST]
+    assert len(labels) == len(set(labels)), labels
+
+
+def test_generated_labels_are_n1_n2_in_order():
+    graph = parse("(x+y)*(x-y) + z")
+    generated = [n.label for n in graph.nodes if n.op not in (VAR, CONST)]
+    assert generated == ["n1", "n2", "n3", "f"]
+
+
+def test_same_name_twice_is_one_node():
+    graph = parse("x*x + x")
+    xs = [i for i, n in enumerate(graph.nodes) if n.label == "x"]
+    assert len(xs) == 1
+    assert sexpr(graph) == "(add (mul x x) x)"
+    product = graph.nodes[-1].inputs[0]
+    assert graph.nodes[product].inputs == (xs[0], xs[0])
+    q = parse("q = x + y; q*q")
+    assert q.nodes[-1].inputs == (q.names["q"], q.names["q"])
+
+
+def test_unused_assignment_gives_a_notice():
+    graph = parse("a = x*2; b = y*3; b")
+    messages = [n.message for n in graph.notices if n.kind == "unused"]
+    assert len(messages) == 1 and "'a'" in messages[0]
+    assert graph.variables == ["y"]  # x is dropped with a: no value is asked for it
+
+
+def test_unused_statement_gives_a_notice():
+    graph = parse("x + 1; y")
+    assert [n.kind for n in graph.notices] == ["unused"]
+    assert "x + 1" in graph.notices[0].message
+
+
+def test_unused_alias_gives_a_notice():
+    # r names the same node as q, but nothing reads r.
+    graph = parse("q = x*y; r = q; q*2")
+    messages = [n.message for n in graph.notices if n.kind == "unused"]
+    assert any("'r'" in m for m in messages), graph.notices
+
+
+def test_used_assignments_give_no_notice():
+    assert parse("q = x + y; f = q * z").notices == []
+
+
+# ---------------------------------------------------------------- errors
+
+ERRORS = [
+    # source, error class, words the message must contain, (line, column) or None
+    ("x + * y", ExpressionSyntaxError, ["unexpected '*'"], (1, 5)),
+    ("a = 1\nb = a +* 2\nb", ExpressionSyntaxError, ["unexpected '*'", "line 2, column 8"], (2, 8)),
+    ("*x", ExpressionSyntaxError, ["unexpected '*'"], (1, 1)),
+    ("x y", ExpressionSyntaxError, ["operator is missing"], (1, 3)),
+    ("2x", ExpressionSyntaxError, ["'2x'", "2*x"], (1, 2)),
+    ("2.5x", ExpressionSyntaxError, ["2.5*x"], (1, 4)),
+    ("1e3x", ExpressionSyntaxError, ["1e3*x"], (1, 4)),
+    ("sigmod(x)", UnknownFunctionError, ["unknown function 'sigmod'", "did you mean 'sigmoid'?"], (1, 1)),
+    ("y + foo(x)", UnknownFunctionError, ["unknown function 'foo'", "sigmoid"], (1, 5)),  # lists the functions
+    ("max(x)", ArityError, ["max() takes 2 arguments, got 1", "max(a, b)"], (1, 1)),
+    ("exp(x, y)", ArityError, ["exp() takes 1 argument, got 2", "exp(a)"], (1, 1)),
+    ("exp()", ArityError, ["exp() takes 1 argument, got 0"], (1, 1)),
+    ("q = x; q = y; q", AssignmentError, ["'q' is assigned twice"], (1, 8)),
+    ("q = x\nq = y\nq", AssignmentError, ["'q' is assigned twice (first on line 1)"], (2, 1)),
+    ("y = q*2; q = x; y", AssignmentError, ["'q' is used before it is assigned", "move the assignment"], (1, 5)),
+    ("x = x + 1", AssignmentError, ["'x' is used before it is assigned", "in terms of itself"], (1, 5)),
+    ("", ExpressionSyntaxError, ["empty"], None),
+    ("# only a comment", ExpressionSyntaxError, ["empty"], None),
+    ("# two\n# comments\n", ExpressionSyntaxError, ["empty"], None),
+    (" ;\n; ", ExpressionSyntaxError, ["empty"], None),
+    ("((x)", ExpressionSyntaxError, ["ends too early", "1 '(' not closed"], (1, 5)),
+    ("(x", ExpressionSyntaxError, ["ends too early", "'(' not closed"], (1, 3)),
+    ("(x))", ExpressionSyntaxError, ["')' with no '(' to close"], (1, 4)),
+    ("x)", ExpressionSyntaxError, ["')' with no '(' to close"], (1, 2)),
+    ("x^", ExpressionSyntaxError, ["ends too early"], (1, 3)),
+    ("1e999", ExpressionSyntaxError, ["1e999", "too large"], (1, 1)),
+    ("x * 1e999", ExpressionSyntaxError, ["too large"], (1, 5)),
+    ("x & y", ExpressionSyntaxError, ["unexpected character '&'"], (1, 3)),
+    ("x\n  $ y", ExpressionSyntaxError, ["unexpected character '$'"], (2, 3)),
+]
+
+
+@pytest.mark.parametrize("source, error, words, where", ERRORS)
+def test_error_class_message_and_place(source, error, words, where):
+    with pytest.raises(BpcalcError) as info:
+        parse(source)
+    exc = info.value
+    assert type(exc) is error
+    assert exc.exit_code == ExitCode.BAD_INPUT == 2
+    for word in words:
+        assert word in str(exc)
+    if where is not None:
+        assert (exc.line, exc.column) == where
+        at = f"line {where[0]}, column {where[1]}" if "\n" in source else f"column {where[1]}"
+        assert f"(at {at})" in str(exc)
+
+
+@pytest.mark.parametrize(
+    "source, context",
+    [
+        ("x + * y", "  x + * y\n      ^"),
+        ("2x", "  2x\n   ^"),
+        ("a = 1\nb = a +* 2\nb", "  b = a +* 2\n         ^"),  # only the line with the error
+        ("sigmod(x)", "  sigmod(x)\n  ^"),
+    ],
+)
+def test_error_shows_the_line_and_a_caret(source, context):
+    with pytest.raises(BpcalcError) as info:
+        parse(source)
+    assert info.value.context == context
+    assert context in str(info.value)
+
+
+def test_caret_on_a_long_line_stays_in_a_window():
+    source = "x + " * 60 + "* y"  # the error is at column 241
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse(source)
+    text, caret = info.value.context.splitlines()
+    assert info.value.column == 241
+    assert len(text) < 80
+    assert text[caret.index("^")] == "*"
+
+
+def test_line_ending_after_an_operator():
+    # The message's first line should be one readable sentence naming the place.
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x +\ny")
+    first_line = str(info.value).splitlines()[0]
+    assert first_line.endswith("(at line 1, column 4)"), repr(str(info.value))
+
+
+def test_expected_tokens_are_only_ones_that_fit():
+    # After "x +" a new line is itself a syntax error (see the test above), so
+    # the list of what was expected must not offer one.
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x + * y")
+    assert "a new line" not in str(info.value)
+
+
+def test_expected_tokens_use_no_internal_terminal_names():
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x = 3 = 4")
+    assert "_pow" not in str(info.value).lower(), str(info.value)
+
+
+def test_comparison_gets_a_hint():
+    # parse.py has a hint for '=' outside an assignment ("bpcalc has no comparisons").
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x == y")
+    assert "no comparisons" in str(info.value), str(info.value)
+
+
+# ---------------------------------------------------------------- the point
+
+
+@pytest.mark.parametrize(
+    "items, expected",
+    [
+        ("x=-2,y=5", {"x": -2.0, "y": 5.0}),
+        (" x = -2 , y=5 ", {"x": -2.0, "y": 5.0}),
+        ("x=+3,y=.5,z=5.,w=1e-3,v=2.5E+4", {"x": 3.0, "y": 0.5, "z": 5.0, "w": 0.001, "v": 25000.0}),
+        ("x=1,,y=2,", {"x": 1.0, "y": 2.0}),  # empty items are skipped
+        (["x=-2,y=5", "z=-4"], {"x": -2.0, "y": 5.0, "z": -4.0}),  # --at repeated
+        (("x=1", {"y": 2}), {"x": 1.0, "y": 2.0}),
+        ({"x": -2, "y": 5.5, "z": "3"}, {"x": -2.0, "y": 5.5, "z": 3.0}),
+        ({"_a1": 0}, {"_a1": 0.0}),
+        ("", {}),
+        (None, {}),
+        ([], {}),
+    ],
+)
+def test_parse_point(items, expected):
+    point = parse_point(items)
+    assert point == expected
+    assert list(point) == list(expected)  # order kept
+    assert all(type(v) is float for v in point.values())
+
+
+@pytest.mark.parametrize(
+    "items, words",
+    [
+        ("x", ["'x' is not of the form name=value"]),
+        ("x=", ["'x=' is not of the form name=value"]),
+        ("=3", ["is not a name"]),
+        ("x=abc", ["'abc'", "is not a number"]),
+        ("x=1,x=2", ["'x' is given a value twice"]),
+        (["x=1", "x=2"], ["'x' is given a value twice"]),
+        (["x=1", {"x": 2}], ["'x' is given a value twice"]),
+        ("1x=3", ["'1x' is not a name"]),
+        ("x y=1", ["is not a name"]),
+        ("x=nan", ["not a number"]),
+        ("x=inf", ["not a number"]),
+        ("x=-inf", ["not a number"]),
+        ("x=0x10", ["not a number"]),
+        ("x=1e999", ["not a finite"]),
+        ("x=1=2", ["not a number"]),
+        ({"x": 10**400}, ["too large"]),
+        ({"x": float("nan")}, ["not a finite"]),
+        ({"x": float("inf")}, ["not a finite"]),
+        ({"x": True}, ["not a number"]),
+        ({"x": False}, ["not a number"]),
+        ({"x": None}, ["not a number"]),
+        ({"1x": 2}, ["not a name"]),
+    ],
+)
+def test_parse_point_errors(items, words):
+    with pytest.raises(BpcalcError) as info:
+        parse_point(items)
+    assert type(info.value) is PointError
+    assert info.value.exit_code == 2
+    for word in words:
+        assert word in str(info.value)
+
+
+# ---------------------------------------------------------------- deep and long inputs
+# The parser builds nodes as LALR reduces: no recursion, so depth is no limit.
+
+DEPTH = 100_000
+
+
+def test_deeply_nested_parentheses():
+    graph = parse("(" * DEPTH + "x" + ")" * DEPTH)
+    assert len(graph.nodes) == 1 and graph.nodes[0].label == "x"
+
+
+def test_deeply_nested_unary_minus():
+    graph = parse("-" * DEPTH + "x")
+    assert len(graph.nodes) == DEPTH + 1
+    assert all(node.op == "neg" and node.inputs == (i,) for i, node in enumerate(graph.nodes[1:]))
+
+
+def test_long_flat_sum():
+    terms = 100_001
+    source = "+".join(["x"] * terms)
+    assert len(source) >= 200_000
+    graph = parse(source)
+    assert len(graph.nodes) == 1 + (terms - 1)  # one x, one add per '+'
+    assert graph.nodes[-1].inputs == (len(graph.nodes) - 2, 0)  # left-associative: (...+x)+x

@@ -1,0 +1,262 @@
+"""Tests for bpcalc/render/: golden text for the tables, table content, and the flat JSON.
+
+The golden files under tests/golden/ are to_text() at width 100, colour off.
+To regenerate them after a deliberate change, run
+
+    BPCALC_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_render.py
+
+then read the diff: every number in them was checked by hand once.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import bpcalc
+from bpcalc.render.json import number as json_number
+from bpcalc.render.json import to_dict
+from bpcalc.render.table import backward_table, forward_table, summary_table, to_text
+
+GOLDEN = Path(__file__).parent / "golden"
+REGEN = os.environ.get("BPCALC_REGEN_GOLDEN") == "1"
+
+EXAMPLE_10 = "h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2"
+EXAMPLE_10_AT = "x=1.5,w1=0.7,b1=-0.2,w2=-1.3,b2=0.4,t=1"
+
+
+def cells(table, header: str) -> list[str]:
+    """One column of a Rich table, by its header, as the strings it was given."""
+    column = next(c for c in table.columns if c.header == header)
+    return [str(cell) for cell in column.cells]
+
+
+def rows(table) -> list[dict[str, str]]:
+    columns = [(c.header, [str(cell) for cell in c.cells]) for c in table.columns]
+    return [{h: values[i] for h, values in columns} for i in range(table.row_count)]
+
+
+# ---------------------------------------------------------------- golden text
+
+
+@pytest.mark.parametrize(
+    "name, expr, at",
+    [
+        ("headline", "(x+y)*z", "x=-2,y=5,z=-4"),
+        ("fanout", "x*x + x", "x=3"),
+        ("example10", EXAMPLE_10, EXAMPLE_10_AT),
+    ],
+)
+def test_golden_tables(name, expr, at):
+    text = to_text(bpcalc.grad(expr, at=at), width=100)
+    path = GOLDEN / f"{name}.txt"
+    if REGEN:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        pytest.skip(f"wrote {path}")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_golden_text_has_no_escapes_and_fits_the_width():
+    text = to_text(bpcalc.grad(EXAMPLE_10, at=EXAMPLE_10_AT), width=100)
+    assert "\x1b[" not in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_fanout_upstream_shows_the_sum():
+    text = to_text(bpcalc.grad("x*x + x", at="x=3"), width=100)
+    # x feeds x*x twice (3 each: the other factor) and the sum once (1).
+    assert "3 + 3 + 1 = 7" in text
+
+
+# ---------------------------------------------------------------- table content
+
+
+def test_forward_table_lists_nodes_in_topological_order():
+    table = forward_table(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4"))
+    assert cells(table, "node") == ["x", "y", "n1", "z", "f"]
+    assert cells(table, "value") == ["-2", "5", "3", "-4", "-12"]
+    assert cells(table, "inputs") == ["", "", "x, y", "", "n1, z"]
+
+
+@pytest.mark.parametrize(
+    "expr, at",
+    [("(x+y)*z", "x=-2,y=5,z=-4"), ("x*x + x", "x=3"), (EXAMPLE_10, EXAMPLE_10_AT), ("a = x*y; b = a + x; a*b", "x=2,y=3")],
+)
+def test_backward_table_visits_nodes_in_reverse_topological_order(expr, at):
+    result = bpcalc.grad(expr, at=at)
+    nodes = result.graph.nodes
+    listed = [label for label in cells(backward_table(result), "node") if label]
+    assert len(listed) == len(set(listed))  # each node once
+    assert set(listed) == {n.label for i, n in enumerate(nodes) if result.grads[i] is not None}
+    position = {label: k for k, label in enumerate(listed)}
+    for node in nodes:  # every consumer comes before what it consumes
+        for j in node.inputs:
+            if node.label in position and nodes[j].label in position:
+                assert position[node.label] < position[nodes[j].label], (node.label, nodes[j].label)
+    assert listed[0] == result.output
+
+
+def test_headline_backward_rows():
+    table = backward_table(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4"))
+    got = [(r["node"], r["input"], r["local ∂node/∂input"], r["contribution"]) for r in rows(table)]
+    assert got == [
+        ("f", "n1", "z = -4", "1 × -4 = -4"),  # ∂f/∂n1 = z
+        ("", "z", "n1 = 3", "1 × 3 = 3"),  # ∂f/∂z = n1 = x+y
+        ("z", "", "", ""),
+        ("n1", "x", "1", "-4 × 1 = -4"),
+        ("", "y", "1", "-4 × 1 = -4"),
+        ("y", "", "", ""),
+        ("x", "", "", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "expr, at, shown",
+    [
+        ("x*y", "x=2,y=3", ["y = 3", "x = 2"]),
+        ("x/y", "x=1,y=4", ["1/y = 0.25", "-x/y^2 = -0.0625"]),
+        ("x^3", "x=2", ["3*x^(3-1) = 12"]),
+        ("x^y", "x=2,y=3", ["x^y*log(x) = 5.54518"]),  # 8 ln 2
+        ("x - y", "x=2,y=3", ["-1"]),
+        ("exp(x)", "x=0", ["exp(x) = 1"]),
+        ("log(x)", "x=4", ["1/x = 0.25"]),
+        ("sigmoid(x)", "x=0", ["sigmoid(x)*(1-sigmoid(x)) = 0.25"]),
+        ("tanh(x)", "x=0", ["1-tanh(x)^2 = 1"]),
+        ("sin(x)", "x=0", ["cos(x) = 1"]),
+        ("max(x, y)", "x=2,y=1", ["[x > y] = 1", "[x < y] = 0"]),
+        ("min(x, y)", "x=2,y=1", ["[x < y] = 0", "[x > y] = 1"]),
+        ("relu(x)", "x=2", ["[x > 0] = 1"]),
+        ("abs(x)", "x=-2", ["sign(x) = -1"]),
+    ],
+)
+def test_formulas_with_input_labels_in_the_text(expr, at, shown):
+    text = to_text(bpcalc.grad(expr, at=at), width=120)
+    for formula in shown:
+        assert formula in text, formula
+
+
+def test_summary_table():
+    table = summary_table(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4"))
+    assert str(table.title) == "f = -12"
+    assert [(r["name"], r["value"], r["∂f/∂name"]) for r in rows(table)] == [("x", "-2", "-4"), ("y", "5", "-4"), ("z", "-4", "3")]
+
+
+def test_digits():
+    text = to_text(bpcalc.grad("x/3", at="x=1"), digits=3)
+    assert "0.333" in text and "0.3333" not in text
+
+
+def test_long_tables_are_elided():
+    result = bpcalc.grad("x+" * 9 + "x", at="x=1")  # 10 nodes: x and nine additions
+    text = to_text(result, max_rows=4)
+    assert "6 more" in text  # 4 of the 10 rows shown
+    assert "6 of 10 rows not shown" in text
+    assert "6 more" not in to_text(result, max_rows=0)  # 0 shows all
+    assert len(to_text(result, max_rows=0).splitlines()) > len(text.splitlines())
+
+
+# ---------------------------------------------------------------- JSON
+
+
+@pytest.mark.parametrize(
+    "value, encoded",
+    [
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (float("nan"), "nan"),
+        (-0.0, 0),
+        (0.0, 0),
+        (3.0, 3),
+        (-12.0, -12),
+        (2.0**53 - 1, 2**53 - 1),
+        (0.1, 0.1),
+        (1 / 3, 1 / 3),
+        (None, None),
+    ],
+)
+def test_json_number(value, encoded):
+    got = json_number(value)
+    assert got == encoded and type(got) is type(encoded)
+
+
+def test_json_minus_zero_is_written_as_0():
+    assert json.dumps(json_number(-0.0)) == "0"
+    assert json.dumps([json_number(v) for v in (3.0, -12.0, 25000.0)]) == "[3, -12, 25000]"
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_json_number_round_trips_exactly(value):
+    text = json.dumps(json_number(value), allow_nan=False)
+    back = float(json.loads(text))
+    assert back == value
+    if value != 0:
+        assert math.copysign(1, back) == math.copysign(1, value)
+
+
+@pytest.mark.parametrize("value", [2.0**53, 1e20, -1e300, 5e-324, sys.float_info.max, 0.5])
+def test_json_number_round_trips_at_the_edges(value):
+    assert float(json.loads(json.dumps(json_number(value)))) == value
+
+
+CASES = [
+    ("(x+y)*z", "x=-2,y=5,z=-4"),
+    ("x^2", "x=3"),
+    ("x*x + x", "x=3"),
+    ("x + 2*3", "x=1"),
+    ("max(x, y)", "x=1,y=1"),
+    (EXAMPLE_10, EXAMPLE_10_AT),
+]
+
+
+@pytest.mark.parametrize("expr, at", CASES)
+def test_json_is_flat_and_refers_to_valid_ids(expr, at):
+    result = bpcalc.grad(expr, at=at)
+    data = to_dict(result)
+    nodes, steps = data["nodes"], data["steps"]
+    assert len(nodes) == len(result.graph.nodes)
+    assert len(steps) == len(result.steps)
+    assert [n["id"] for n in nodes] == list(range(len(nodes)))
+    for node in nodes:
+        assert all(0 <= j < node["id"] for j in node["inputs"])  # topological
+        assert len(node["local"]) == len(node["inputs"])
+        if node["op"] in ("var", "const"):
+            assert "formula" not in node and node["inputs"] == []
+        else:
+            assert len(node["formula"]) == len(node["inputs"])
+            assert all(isinstance(f, str) and f for f in node["formula"])
+        assert not any(isinstance(v, dict) for v in node.values())
+    for step in steps:
+        node = nodes[step["node"]]
+        assert node["inputs"][step["position"]] == step["input"]
+        assert node["local"][step["position"]] == step["local"]
+    json.dumps(data, allow_nan=False)  # strict JSON
+
+
+def test_json_headline_counts():
+    data = to_dict(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4"))
+    assert len(data["nodes"]) == 5  # x, y, x+y, z, the product
+    assert len(data["steps"]) == 4  # two inputs each for the product and the sum
+    f = data["nodes"][-1]
+    assert (f["label"], f["op"], f["local"], f["formula"]) == ("f", "mul", [-4, 3], ["z", "n1"])
+
+
+def test_json_constant_inputs_have_no_local():
+    data = to_dict(bpcalc.grad("x^2", at="x=3"))
+    pow_node = data["nodes"][-1]
+    assert pow_node["op"] == "pow"
+    assert pow_node["local"] == [6, None]  # 2*x at x = 3; the exponent is a constant
+    assert data["nodes"][1]["grad"] is None  # nothing flows into the literal 2
+    assert [s["input"] for s in data["steps"]] == [0]
+
+
+def test_json_constant_subexpression_has_null_grad():
+    data = to_dict(bpcalc.grad("x + 2*3", at="x=1"))
+    product = next(n for n in data["nodes"] if n["op"] == "mul")
+    assert product["value"] == 6 and product["grad"] is None and product["local"] == [None, None]
