@@ -213,8 +213,17 @@ def _backward_error(graph: Graph, i: int, op: Op, values: list[float], k: int, l
 
 
 def _kink_notice(graph: Graph, i: int, op: Op, values: list[float], split: bool) -> Notice:
-    node = graph.nodes[i]
+    nodes = graph.nodes
+    node = nodes[i]
     args = [values[j] for j in node.inputs]
     where = f"its inputs tie at {args[0]:.17g}" if len(args) == 2 else f"its input is {args[0]:.17g}"
     rule = "--tie split: 1/2 to each input" if split else op.convention
-    return Notice("kink", f"{node.label} = {graph.text(i, 60)} is at a kink ({where}); {rule}", i)
+    sides = ""
+    if op.one_sided is not None:
+        sides = "; " + ", ".join(
+            f"∂{node.label}/∂{nodes[j].label} is {below:g} from below and {above:g} from above"
+            for j, (below, above) in zip(node.inputs, op.one_sided)
+            if nodes[j].op != CONST
+        )
+    message = f"{node.label} = {graph.text(i, 60)} is at a kink ({where}{sides}); {rule}"
+    return Notice("kink", message, i, op.one_sided)

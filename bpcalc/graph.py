@@ -63,6 +63,7 @@ class Notice(NamedTuple):
     kind: str  # "kink", "unused", "constant"
     message: str
     node: int | None = None
+    one_sided: tuple[tuple[float, float], ...] | None = None  # kink: ∂node/∂input from below and above
 
 
 class Result:

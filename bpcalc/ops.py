@@ -23,6 +23,7 @@ class Op:
     kink: Callable[..., bool] | None = None  # (*inputs) -> True on a non-differentiable point
     convention: str = ""  # what `local` gives at a kink, and why
     tie_split: tuple[float, ...] | None = None  # locals at a kink under --tie split
+    one_sided: tuple[tuple[float, float], ...] | None = None  # at a kink, per input: (from below, from above)
     function: bool = True  # called as name(...); False for the infix and prefix operators
 
     @property
@@ -109,19 +110,21 @@ OPERATIONS: dict[str, Op] = {
         Op("max", lambda a, b: a if a >= b else b,
            local=(lambda out, a, b: float(a > b), lambda out, a, b: float(a < b)),
            formula=("[{a} > {b}]", "[{a} < {b}]"),
-           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5)),
+           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((0.0, 1.0), (0.0, 1.0))),
         Op("min", lambda a, b: a if a <= b else b,
            local=(lambda out, a, b: float(a < b), lambda out, a, b: float(a > b)),
            formula=("[{a} < {b}]", "[{a} > {b}]"),
-           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5)),
+           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((1.0, 0.0), (1.0, 0.0))),
         Op("relu", lambda a: a if a > 0 else 0.0,
            local=(lambda out, a: float(a > 0),),
            formula=("[{a} > 0]",),
-           kink=lambda a: a == 0, convention="relu'(0) = 0, as in the course, PyTorch and JAX"),
+           kink=lambda a: a == 0, convention="relu'(0) = 0, as in the course, PyTorch and JAX",
+           one_sided=((0.0, 1.0),)),
         Op("abs", abs,
            local=(lambda out, a: _sign(a),),
            formula=("sign({a})",),
-           kink=lambda a: a == 0, convention="abs'(0) = 0, the middle of the subgradient [-1, 1] (JAX gives 1)"),
+           kink=lambda a: a == 0, convention="abs'(0) = 0, the middle of the subgradient [-1, 1] (JAX gives 1)",
+           one_sided=((-1.0, 1.0),)),
         # ---- smooth functions ----
         Op("exp", math.exp,
            local=(lambda out, a: out,),

@@ -67,8 +67,15 @@ def to_dict(result: Result) -> dict[str, Any]:
         "tie": result.tie,
         "nodes": nodes,
         "steps": steps,
-        "warnings": [{"kind": w.kind, "message": w.message, "node": w.node} for w in result.warnings],
+        "warnings": [_warning(w) for w in result.warnings],
     }
+
+
+def _warning(notice) -> dict[str, Any]:
+    entry: dict[str, Any] = {"kind": notice.kind, "message": notice.message, "node": notice.node}
+    if notice.one_sided is not None:
+        entry["one_sided"] = [list(pair) for pair in notice.one_sided]
+    return entry
 
 
 def dumps(result: Result) -> str:
