@@ -266,6 +266,36 @@ def versus_micrograd(sizes: list[int], workdir: Path) -> list[dict]:
     return rows
 
 
+# ---------------------------------------------------------------- arrays
+
+
+def arrays() -> list[dict]:
+    """Large arrays: bpcalc.grad on 1000×1000 matrices against the bare NumPy calls it makes."""
+    import numpy as np
+
+    import bpcalc
+
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((1000, 1000)), rng.standard_normal((1000, 1000))
+    W, a, b = rng.standard_normal((1000, 1000)) / 30, rng.standard_normal(1000), rng.standard_normal(1000)
+    y = np.eye(1000)[3]
+    cases = [
+        ("sum(A @ B), 1000×1000", "sum(A @ B)", {"A": A, "B": B},
+         lambda: (A @ B).sum() + (np.ones((1000, 1000)) @ B.T).sum() + (A.T @ np.ones((1000, 1000))).sum()),
+        ("cross_entropy(W @ a + b, y)", "cross_entropy(W @ a + b, y)", {"W": W, "a": a, "b": b, "y": y},
+         lambda: np.outer(W @ a + b, a).sum() + (W.T @ (W @ a + b)).sum()),
+        ("sum(sigmoid(A)), element-wise", "sum(sigmoid(A))", {"A": A}, None),
+    ]
+    rows = []
+    for label, source, point, numpy_only in cases:
+        seconds = best_of(lambda: bpcalc.grad(source, at=point), 3)
+        baseline = best_of(numpy_only, 3) if numpy_only else None
+        rows.append({"case": label, "bpcalc": seconds, "numpy": baseline})
+        extra = f"  (the NumPy calls alone {baseline:.3f} s)" if baseline else "  (a Python call per element: the scalar rule's own code)"
+        print(f"  {label:32} {seconds:6.3f} s{extra}", flush=True)
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -295,6 +325,9 @@ def main() -> None:
 
     print("\npeak memory:", flush=True)
     mem = memory(sizes, workdir)
+
+    print("\nlarge arrays (best of 3, value and every gradient):", flush=True)
+    arrays()
 
     print("\nengine against micrograd (same graphs, parse excluded):", flush=True)
     versus = versus_micrograd([s for s in sizes if s <= 100_000], workdir)

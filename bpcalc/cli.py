@@ -42,7 +42,7 @@ def _main(
 
 
 MAX_WARNINGS = 20  # on stderr; the JSON has every one
-GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--max-rows", "--debug", "--help"}
+GRAD_OPTIONS = {"--values", "--at", "--wrt", "--json", "--file", "--tie", "--precision", "--max-rows", "--debug", "--help"}
 
 
 @app.command(
@@ -54,6 +54,8 @@ GRAD_OPTIONS = {"--at", "--wrt", "--json", "--file", "--tie", "--precision", "--
         '  bpcalc grad "q = x + y; f = q * z" --at x=-2,y=5 --at z=-4 --wrt q,x\n\n'
         '  bpcalc grad "-x^2" --at x=3\n\n'
         "  bpcalc grad --file model.bp --at x=1.5,w1=0.7\n\n"
+        '  bpcalc grad "max(0, 1 - (w @ phi)*y)" --at "w=[0.5,-0.3],phi=[1,2],y=1"\n\n'
+        '  bpcalc grad "cross_entropy(W @ a + b, y)" --values layer.json\n\n'
         "Exit codes: 0 ok, 2 bad input, 3 math undefined at the point."
     ),
 )
@@ -71,6 +73,9 @@ def grad(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object (schema in the README) instead of tables."),
     file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
+    values: Optional[Path] = typer.Option(
+        None, "--values", metavar="FILE", help="Read values from a JSON object of names to numbers or nested lists.", show_default=False
+    ),
     tie: Tie = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the tables (JSON is exact)."),
     max_rows: int = typer.Option(
@@ -86,7 +91,8 @@ def grad(
         source = _read_source(expr, file)
         from . import grad as compute
 
-        result = compute(source, at=at or [], wrt=wrt, tie=tie.value)
+        point = list(at or []) + ([_read_values(values)] if values is not None else [])
+        result = compute(source, at=point, wrt=wrt, tie=tie.value)
         for warning in result.warnings[:MAX_WARNINGS]:
             _say(f"warning: {warning.message}")
         if len(result.warnings) > MAX_WARNINGS:
@@ -137,6 +143,20 @@ def _read_source(words: Optional[List[str]], file: Optional[Path]) -> str:
     if expr == "-":
         return sys.stdin.read()
     return expr
+
+
+def _read_values(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise InputError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} must hold a JSON object of names to values, as in {{\"w\": [0.5, -0.3], \"y\": 1}}")
+    return data
 
 
 def _say(message: str) -> None:

@@ -5,7 +5,7 @@ from typing import Iterable, Mapping
 
 from .errors import InputError, MathError, MissingValuesError, suggest
 from .graph import CONST, VAR, Graph, Notice, Result
-from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS, Op
+from .ops import ARRAY_OPERATIONS, CONSTANTS, INPUT_NAMES, OPERATIONS, Op
 
 TIES = ("indicator", "split")
 
@@ -19,15 +19,23 @@ def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None =
     for name in wrt_names:
         wants[graph.names[name]] = 1
     warnings = list(graph.notices) + _point_notices(graph, point)
-    forward(graph, values, wants)
-    grads, local = backward(graph, values, wants, tie, warnings)
+    shapes = contributions = None
+    if any(type(v) is not float for v in values) or any(node.op in ARRAY_OPERATIONS for node in graph.nodes):
+        from . import arrays  # NumPy: only when an array appears
+
+        shapes = arrays.shapes(graph, values)
+        arrays.forward(graph, values, wants)
+        grads, local, contributions = arrays.backward(graph, values, wants, shapes, tie, warnings)
+    else:
+        forward(graph, values, wants)
+        grads, local = backward(graph, values, wants, tie, warnings)
 
     names = wrt_names or [name for name in graph.variables if name in point]
     gradient = {}
     for name in names:
         grad = grads[graph.names[name]]
         gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
-    return Result(graph, values, grads, local, gradient, warnings, tie)
+    return Result(graph, values, grads, local, gradient, warnings, tie, shapes, contributions)
 
 
 def leaves(graph: Graph, point: Mapping[str, float]) -> tuple[list[float], bytearray]:
@@ -212,11 +220,14 @@ def _backward_error(graph: Graph, i: int, op: Op, values: list[float], k: int, l
     return _math_error(graph, i, op, values, reason)
 
 
-def _kink_notice(graph: Graph, i: int, op: Op, values: list[float], split: bool) -> Notice:
+def _kink_notice(graph: Graph, i: int, op: Op, values: list, split: bool, count: int = 1, size: int = 1) -> Notice:
     nodes = graph.nodes
     node = nodes[i]
     args = [values[j] for j in node.inputs]
-    where = f"its inputs tie at {args[0]:.17g}" if len(args) == 2 else f"its input is {args[0]:.17g}"
+    if size > 1:
+        where = f"at {count} of its {size} elements"
+    else:
+        where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
     rule = "--tie split: 1/2 to each input" if split else op.convention
     sides = ""
     if op.one_sided is not None:

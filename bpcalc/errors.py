@@ -104,10 +104,42 @@ class MathError(BpcalcError):
         self.text = text
         self.inputs = inputs  # (a or b, the input's text, its value)
         shown = ", ".join(
-            f"{name} = {value:.17g}" if text == format(value, ".17g") else f"{name} = {text} = {value:.17g}"
+            f"{name} = {_show(value)}" if text == _show(value) else f"{name} = {text} = {_show(value)}"
             for name, text, value in inputs
         )
         super().__init__(f"{reason} at node {label} = {text}" + (f", where {shown}" if shown else ""))
+
+
+class ShapeError(BpcalcError):
+    """Shapes that do not fit, found before evaluating: names the node and its inputs' shapes."""
+
+    def __init__(self, reason: str, node: int, label: str, text: str, inputs: list[tuple[str, tuple]], hint: str = ""):
+        self.reason = reason
+        self.node = node
+        self.label = label
+        self.text = text
+        self.inputs = inputs  # (the input's label, its shape)
+        shown = ", ".join(f"{name} has shape {shape}" for name, shape in inputs)
+        super().__init__(f"{reason} at node {label} = {text}, where {shown}", hint)
+
+
+def _show(value) -> str:
+    """A number exactly, or a short array."""
+    if isinstance(value, float):
+        return format(value, ".17g")
+    items = value.ravel().tolist()
+    text = ", ".join(format(v, ".17g") for v in items[:6]) + (", …" if len(items) > 6 else "")
+    return f"[{text}] (shape {value.shape})"
+
+
+class AnswerError(BpcalcError):
+    """A malformed answer, answer file or assignment file: names the file and the item."""
+
+    def __init__(self, message: str, hint: str = "", *, path: str | None = None, item: str | None = None):
+        self.reason = message
+        self.path = path  # the file, or None for --expect
+        self.item = item  # the answer or field at fault, when there is one
+        super().__init__(f"{path}: {message}" if path else message, hint)
 
 
 def suggest(name: str, choices: Iterable[str]) -> str | None:

@@ -52,7 +52,7 @@ class Step(NamedTuple):
     position: int  # which of its inputs (x*x has two steps into x)
     input: int  # the input's node id
     upstream: float  # ∂out/∂node
-    local: float  # ∂node/∂input
+    local: float  # ∂node/∂input; an array for an element-wise op on arrays, None for an array op's vjp
     contribution: float  # upstream × local
     grad: float  # the input's gradient after adding this contribution
 
@@ -78,6 +78,8 @@ class Result:
         gradient: dict[str, float],
         warnings: list[Notice],
         tie: str,
+        shapes: list[tuple] | None = None,
+        contributions: list[tuple | None] | None = None,
     ):
         self.graph = graph
         self.values = values  # forward pass: every node's value
@@ -86,6 +88,8 @@ class Result:
         self.gradient = gradient  # the summary: name -> ∂out/∂name, for the variables or --wrt
         self.warnings = warnings
         self.tie = tie  # the convention used at max/min ties: "indicator" or "split"
+        self.shapes = shapes  # each node's shape, when the graph holds arrays; None when all are numbers
+        self.contributions = contributions  # with arrays: each input's contribution, as a vjp may give it
         self._steps: list[Step] | None = None
 
     @property
@@ -95,6 +99,19 @@ class Result:
     @property
     def output(self) -> str:
         return self.graph.output_label
+
+    # Jupyter shows a result as the graph picture and the step tables. The
+    # renderer is imported only when a notebook asks, so graph.py stays plain
+    # data and `import bpcalc` imports neither Graphviz nor Rich.
+    def _repr_svg_(self) -> str | None:
+        from .render.notebook import svg
+
+        return svg(self)
+
+    def _repr_html_(self) -> str:
+        from .render.notebook import html
+
+        return html(self)
 
     def locals(self) -> list[tuple[float | None, ...]]:
         """∂node/∂input for every node and input; None where no gradient flows."""
@@ -117,10 +134,11 @@ class Result:
                 if row is None:
                     continue
                 upstream = grads[i]
+                given = self.contributions[i] if self.contributions is not None else None
                 for position, (j, local) in enumerate(zip(nodes[i].inputs, row)):
-                    if local is not None:
-                        contribution = upstream * local
-                        running[j] += contribution
+                    contribution = given[position] if given is not None else None if local is None else upstream * local
+                    if contribution is not None:
+                        running[j] = running[j] + contribution  # not +=: that would change an array in place
                         steps.append(Step(i, position, j, upstream, local, contribution, running[j]))
             self._steps = steps
         return self._steps

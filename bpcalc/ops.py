@@ -13,25 +13,38 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Op:
-    """One operation: name (= grammar alias = JSON "op"), forward rule, local derivatives."""
+    """One operation: name (= grammar alias = JSON "op"), forward rule, local derivatives.
+
+    A scalar op has `local` rules and applies element-wise to arrays, with NumPy
+    broadcasting. An array op has instead `vjp` rules, (δ, out, *inputs) -> the
+    contribution to one input given the upstream gradient δ (None where no
+    gradient flows), and a `shape` rule.
+    """
 
     name: str
     forward: Callable[..., float]
-    local: tuple[Callable[..., float], ...]  # ∂out/∂input_i as (out, *inputs) -> float
-    formula: tuple[str, ...]  # each local derivative in the inputs' terms: {a}, {b}
+    local: tuple[Callable[..., float], ...] = ()  # ∂out/∂input_i as (out, *inputs) -> float
+    formula: tuple[str, ...] = ()  # each local derivative (or vjp) in the inputs' terms: {a}, {b}
     domain: str = ""  # where the forward rule is defined, for error messages
     kink: Callable[..., bool] | None = None  # (*inputs) -> True on a non-differentiable point
     convention: str = ""  # what `local` gives at a kink, and why
     tie_split: tuple[float, ...] | None = None  # locals at a kink under --tie split
     one_sided: tuple[tuple[float, float], ...] | None = None  # at a kink, per input: (from below, from above)
     function: bool = True  # called as name(...); False for the infix and prefix operators
+    vjp: tuple[Callable, ...] | None = None  # array ops: (δ, out, *inputs) -> contribution
+    shape: Callable[..., tuple] | None = None  # array ops: (*input shapes) -> output shape, or ValueError
+    variadic: bool = False  # any number of inputs; vjp[0] is (δ, out, k) for input k
 
     @property
-    def arity(self) -> int:
-        return len(self.local)
+    def arity(self) -> int | None:
+        if self.variadic:
+            return None
+        return len(self.vjp) if self.vjp is not None else len(self.local)
 
     def show(self, k: int, labels: list[str] | tuple[str, ...]) -> str:
         """The k-th local derivative's formula with the inputs' labels put in."""
+        if self.variadic:
+            return self.formula[0].replace("{k}", str(k))
         text = self.formula[k]
         for name, label in zip(INPUT_NAMES, labels):
             text = text.replace("{" + name + "}", label)
@@ -83,7 +96,7 @@ def _sign(a: float) -> float:
 _TIE = "a tie gives 0 to both inputs, as the course's indicator rule does (--tie split gives 1/2 each, as PyTorch and JAX do)"
 
 
-OPERATIONS: dict[str, Op] = {
+SCALAR_OPERATIONS: dict[str, Op] = {
     op.name: op
     for op in (
         # ---- arithmetic: the infix and prefix operators ----
@@ -160,8 +173,178 @@ OPERATIONS: dict[str, Op] = {
     )
 }
 
+# ---- arrays: NumPy, imported only when an array appears ----
+# Shape rules take and return shape tuples (() for a scalar) and raise
+# ValueError with the reason a shape does not fit.
+
+
+def _vector(shape: tuple, what: str = "a") -> tuple:
+    if len(shape) != 1:
+        raise ValueError(f"{what} must be a vector, not an array of shape {shape}")
+    return shape
+
+
+def _to_scalar(a: tuple) -> tuple:
+    _vector(a)
+    return ()
+
+
+def _pair_to_scalar(a: tuple, b: tuple) -> tuple:
+    if _vector(a) != _vector(b, "b"):
+        raise ValueError(f"the vectors' lengths differ: {a} and {b}")
+    return ()
+
+
+def _outer_shape(a: tuple, b: tuple) -> tuple:
+    return _vector(a) + _vector(b, "b")
+
+
+def _stack_shape(*items: tuple) -> tuple:
+    if len(set(items)) > 1:
+        raise ValueError(f"the items' shapes differ: {', '.join(map(str, items))}")
+    return (len(items),) + items[0]
+
+
+def _matmul_shape(a: tuple, b: tuple) -> tuple:
+    if not (1 <= len(a) <= 2 and 1 <= len(b) <= 2):
+        raise ValueError(f"@ needs vectors or matrices, got {a} @ {b}")
+    if a[-1] != b[0]:
+        raise ValueError(f"{a} @ {b} does not fit: {a[-1]} columns against {b[0]} rows")
+    return a[:-1] + b[1:]
+
+
+def _matmul_da(g, out, a, b):
+    import numpy as np
+
+    if b.ndim == 1:
+        return np.outer(g, b) if a.ndim == 2 else g * b  # W @ v: ∂L/∂W = δ·vᵀ
+    return g @ b.T
+
+
+def _matmul_db(g, out, a, b):
+    import numpy as np
+
+    if a.ndim == 1:
+        return np.outer(a, g) if b.ndim == 2 else g * a
+    return a.T @ g  # W @ v: ∂L/∂v = Wᵀ·δ
+
+
+def _softmax(z):
+    import numpy as np
+
+    e = np.exp(z - z.max())  # shifted so exp never overflows: softmax([1000, 0]) is right
+    return e / e.sum()
+
+
+def _logsumexp(z) -> float:
+    import numpy as np
+
+    top = z.max()
+    return float(top + np.log(np.exp(z - top).sum()))
+
+
+def _sum(a) -> float:
+    import numpy as np
+
+    return float(np.sum(a))
+
+
+def _fill(g, like, scale: float = 1.0):
+    import numpy as np
+
+    return np.full(np.shape(like), g * scale) if np.ndim(like) else g * scale
+
+
+def _stack(*items):
+    import numpy as np
+
+    return np.array(items, dtype=float)
+
+
+def _index_shape(x: tuple, *indices: tuple) -> tuple:
+    if any(i != () for i in indices):
+        raise ValueError("indices must be numbers")
+    if len(indices) > len(x):
+        raise ValueError(f"{len(indices)} indices into an array of shape {x}")
+    return x[len(indices):]
+
+
+def _index(x, *indices):
+    import numpy as np
+
+    at = []
+    for i, size in zip(indices, np.shape(x)):
+        if i != int(i) or not -size <= i < size:
+            raise IndexError(f"index {i:g} is not a whole number in [{-size}, {size - 1}]")
+        at.append(int(i))
+    item = x[tuple(at)]
+    return item if np.ndim(item) else float(item)
+
+
+def _index_vjp(g, out, x, *indices):
+    import numpy as np
+
+    grad = np.zeros(np.shape(x))
+    grad[tuple(int(i) for i in indices)] = g
+    return grad
+
+
+def _no_gradient(*_):
+    return None  # an index is locally constant: no gradient flows into it
+
+
+ARRAY_OPERATIONS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("array", _stack, formula=("δ[{k}]",), function=False, variadic=True,
+           vjp=(lambda g, out, k: g[k] if g.ndim > 1 else float(g[k]),), shape=_stack_shape),
+        Op("index", _index, formula=("δ at the index, 0 elsewhere", "none", "none"), function=False,
+           vjp=(_index_vjp, _no_gradient, _no_gradient), shape=_index_shape),
+        Op("matmul", lambda a, b: a @ b, formula=("δ·{b}ᵀ", "{a}ᵀ·δ"), function=False,
+           vjp=(_matmul_da, _matmul_db), shape=_matmul_shape),
+        Op("dot", lambda a, b: float(a @ b), formula=("δ·{b}", "δ·{a}"),
+           vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+           shape=_pair_to_scalar),
+        Op("outer", lambda a, b: _outer(a, b), formula=("δ·{b}", "δᵀ·{a}"),
+           vjp=(lambda g, out, a, b: g @ b, lambda g, out, a, b: g.T @ a),
+           shape=_outer_shape),
+        Op("transpose", lambda a: a.T, formula=("δᵀ",),
+           vjp=(lambda g, out, a: g.T,), shape=lambda a: a[::-1]),
+        Op("sum", _sum, formula=("δ for every element",),
+           vjp=(lambda g, out, a: _fill(g, a),), shape=lambda a: ()),
+        Op("mean", lambda a: _sum(a) / _size(a), formula=("δ/n for every element",),
+           vjp=(lambda g, out, a: _fill(g, a, 1.0 / _size(a)),), shape=lambda a: ()),
+        Op("softmax", _softmax, formula=("softmax({a})⊙(δ − δ·softmax({a}))",),
+           vjp=(lambda g, out, a: out * (g - g @ out),), shape=_vector),
+        Op("log_softmax", lambda a: a - _logsumexp(a), formula=("δ − softmax({a})·Σδ",),
+           vjp=(lambda g, out, a: g - _softmax(a) * g.sum(),), shape=_vector),
+        Op("logsumexp", _logsumexp, formula=("δ·softmax({a})",),
+           vjp=(lambda g, out, a: g * _softmax(a),), shape=_to_scalar),
+        # cross_entropy(z, y) = -Σ y·log softmax(z): z are logits, y a target distribution
+        Op("cross_entropy", lambda z, y: -_sum(y * (z - _logsumexp(z))),
+           formula=("δ·(softmax({a})·Σ{b} − {b})", "−δ·log_softmax({a})"),
+           vjp=(lambda g, out, z, y: g * (_softmax(z) * y.sum() - y), lambda g, out, z, y: -g * (z - _logsumexp(z))),
+           shape=_pair_to_scalar),
+    )
+}
+
+
+def _outer(a, b):
+    import numpy as np
+
+    return np.outer(a, b)
+
+
+def _size(a) -> int:
+    import numpy as np
+
+    return int(np.size(a))
+
+
+OPERATIONS: dict[str, Op] = {**SCALAR_OPERATIONS, **ARRAY_OPERATIONS}
+
 FUNCTIONS: dict[str, Op] = {name: op for name, op in OPERATIONS.items() if op.function}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
-INPUT_NAMES = ("a", "b")  # how formulas and domains refer to an op's inputs
+INPUT_NAMES = ("a", "b", "c")  # how formulas and domains refer to an op's inputs

@@ -107,6 +107,23 @@ class _Builder:
         a, b = children
         return self._node("pow", (a[0], b[0]), a[1], b[2])
 
+    def matmul(self, children):
+        a, b = children
+        return self._node("matmul", (a[0], b[0]), a[1], b[2])
+
+    def array(self, children):
+        lbracket, *items, rbracket = children
+        items = [item for item in items if item is not None]  # [] gives a None placeholder
+        if not items:
+            raise ExpressionSyntaxError("an array needs at least one item", self.source, lbracket.start_pos)
+        return self._node("array", tuple(item[0] for item in items), lbracket.start_pos, rbracket.end_pos)
+
+    def index(self, children):
+        array, *indices, rbracket = children
+        if len(indices) > 2:
+            raise ExpressionSyntaxError("at most two indices, as in W[i, j]", self.source, indices[2][1])
+        return self._node("index", (array[0], *(i[0] for i in indices)), array[1], rbracket.end_pos)
+
     def neg(self, children):
         minus, a = children
         return self._node("neg", (a[0],), minus.start_pos, a[2])
@@ -127,7 +144,7 @@ class _Builder:
                 token.start_pos,
                 f"did you mean '{near}'?" if near else "functions: " + ", ".join(sorted(FUNCTIONS)),
             )
-        if len(args) != op.arity:
+        if op.arity is not None and len(args) != op.arity:
             wanted = f"{op.arity} argument{'s' if op.arity > 1 else ''}"
             raise ArityError(
                 f"{token}() takes {wanted}, got {len(args)}",
@@ -173,7 +190,7 @@ class _Builder:
 
 
 class _JoinLinesInParens:
-    """Lark post-lexer: a newline inside parentheses continues the expression."""
+    """Lark post-lexer: a newline inside parentheses or brackets continues the expression."""
 
     always_accept = ("_NL",)
 
@@ -181,9 +198,9 @@ class _JoinLinesInParens:
         depth = 0
         for token in stream:
             kind = token.type
-            if kind == "LPAR":
+            if kind == "LPAR" or kind == "LBRACKET":
                 depth += 1
-            elif kind == "RPAR":
+            elif kind == "RPAR" or kind == "RBRACKET":
                 depth -= 1
             elif kind == "_NL" and depth > 0:
                 continue
@@ -262,6 +279,12 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     for name in assigned:
         if name in CONSTANTS:
             notices.append(Notice("constant", f"'{name}' is assigned in the program, which takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
+
+    # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite: fuse them.
+    for node in nodes:
+        if node.op == "log" and nodes[node.inputs[0]].op == "softmax":
+            node.op, node.inputs = "log_softmax", nodes[node.inputs[0]].inputs
+            notices.append(Notice("fused", f"'{source[node.start:node.end]}' is computed as log_softmax, which stays finite"))
 
     # Mark what the output depends on: one backward loop over the ids.
     keep = bytearray(output + 1)
@@ -383,40 +406,117 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ARRAY_TOKEN = re.compile(r"\s*(\[|\]|,|[^\[\],\s]+)")
 
 
-def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict[str, float]:
-    """A point from 'x=-2,y=5', a mapping of names to numbers, or a list of such."""
-    point: dict[str, float] = {}
+def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict[str, object]:
+    """A point from 'x=-2,w=[0.5,-0.3]', a mapping of names to numbers or arrays, or a list of such.
+
+    Values are floats, or float64 NumPy arrays for nested lists (NumPy is imported only then).
+    """
+    point: dict[str, object] = {}
     if items is None:
         return point
     if isinstance(items, Mapping):
         for name, value in items.items():
-            _put(point, str(name), _to_float(str(name), value))
+            _put(point, str(name), _to_value(str(name), value))
         return point
     for text in [items] if isinstance(items, str) else items:
         if isinstance(text, Mapping):
             for name, value in parse_point(text).items():
                 _put(point, name, value)
             continue
-        for item in str(text).split(","):
+        for item in _split_items(str(text)):
             item = item.strip()
             if not item:
                 continue
             name, eq, value = item.partition("=")
             name, value = name.strip(), value.strip()
             if not eq or not value:
-                raise PointError(f"'{item}' is not of the form name=value", "write e.g. --at x=-2,y=5")
-            _put(point, name, _to_float(name, value))
+                raise PointError(f"'{item}' is not of the form name=value", "write e.g. --at x=-2,y=5,w=[0.5,-0.3]")
+            _put(point, name, _to_value(name, value))
     return point
 
 
-def _put(point: dict[str, float], name: str, value: float) -> None:
+def _split_items(text: str) -> list[str]:
+    """Split 'x=1,w=[1,2]' at the commas outside brackets."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return items
+
+
+def _put(point: dict[str, object], name: str, value: object) -> None:
     if not _NAME.fullmatch(name):
         raise PointError(f"'{name}' is not a name: names are letters, digits and _, not starting with a digit")
     if name in point:
-        raise PointError(f"'{name}' is given a value twice ({point[name]!r} and {value!r})")
+        raise PointError(f"'{name}' is given a value twice")
     point[name] = value
+
+
+def _to_value(name: str, value: object) -> object:
+    if isinstance(value, str) and value.startswith("["):
+        return _to_array(name, _nested_lists(name, value))
+    if isinstance(value, (list, tuple)) or type(value).__module__ == "numpy" and getattr(value, "ndim", 0) > 0:
+        return _to_array(name, value)
+    return _to_float(name, value)
+
+
+def _nested_lists(name: str, text: str) -> list:
+    """'[[1, 2], [3, 4]]' as nested lists of number strings, with a stack rather than recursion."""
+    stack: list[list] = []
+    top: list | None = None
+    expect_item = True
+    pos = 0
+    while pos < len(text):
+        match = _ARRAY_TOKEN.match(text, pos)
+        if match is None:
+            break
+        token, pos = match.group(1), match.end()
+        if token == "[" and expect_item:
+            stack.append([])
+        elif token == "]" and stack and (not expect_item or not stack[-1]):
+            done = stack.pop()
+            if stack:
+                stack[-1].append(done)
+            else:
+                top = done
+            expect_item = False
+        elif token == "," and stack and not expect_item:
+            expect_item = True
+        elif _NUMBER.fullmatch(token) and stack and expect_item:
+            stack[-1].append(token)
+            expect_item = False
+        else:
+            break
+        if top is not None:
+            break
+    if top is None or text[pos:].strip():
+        raise PointError(f"the value of {name}, '{text}', is not a number or an array such as [1, 2] or [[1, 2], [3, 4]]")
+    return top
+
+
+def _to_array(name: str, nested):
+    import numpy as np
+
+    try:
+        array = np.array(nested, dtype=float)
+    except (ValueError, TypeError, OverflowError):
+        raise PointError(
+            f"the value of {name} is not a rectangular array of numbers", "rows must have equal lengths, as in [[1, 2], [3, 4]]"
+        ) from None
+    if array.size == 0 or array.ndim == 0:
+        raise PointError(f"the value of {name} is an empty array")
+    if not np.isfinite(array).all():
+        raise PointError(f"the value of {name} has numbers that are not finite float64 numbers")
+    return array
 
 
 def _to_float(name: str, value: object) -> float:

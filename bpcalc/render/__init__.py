@@ -1,10 +1,22 @@
 """Renderers: each module turns a Result into one output format."""
 
+ARRAY_ITEMS = 12  # arrays with more elements are shown shortened
 
-def number(value: float | None, digits: int = 6) -> str:
-    """A number for people: `digits` significant digits, -0.0 as 0, None as empty."""
+
+def number(value, digits: int = 6) -> str:
+    """A number for people: `digits` significant digits, -0.0 as 0, None as empty.
+
+    An array is shown as nested lists when small, else as its first elements and its shape.
+    """
     if value is None:
         return ""
-    if value == 0:
-        return "0"
-    return format(value, f".{digits}g")
+    if not hasattr(value, "ravel"):  # a number, not a NumPy array
+        return "0" if value == 0 else format(value, f".{digits}g")
+    items = [number(float(v), digits) for v in value.ravel()[:ARRAY_ITEMS]]
+    if value.size > ARRAY_ITEMS:
+        return f"[{', '.join(items[:4])}, …] ({'×'.join(map(str, value.shape))})"
+    rows = [items]
+    for size in reversed(value.shape[1:]):  # regroup the flat items, innermost axis first
+        rows = [[rows[0][k:k + size] for k in range(0, len(rows[0]), size)]]
+        rows = [[f"[{', '.join(row)}]" for row in rows[0]]]
+    return f"[{', '.join(rows[0])}]"

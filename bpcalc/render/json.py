@@ -15,6 +15,8 @@ def number(value: float | None) -> float | int | str | None:
     """A float as JSON: exact, integers without '.0', -0.0 as 0, non-finite as "inf", "-inf", "nan"."""
     if value is None:
         return None
+    if hasattr(value, "tolist"):  # a NumPy array: nested lists (the engine keeps arrays finite)
+        return (value + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
     if value - value == 0.0:  # finite
         if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
             return int(value)  # also turns -0.0 into 0
@@ -35,6 +37,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             "op": node.op,
             "inputs": list(node.inputs),
             "span": [node.start, node.end],
+            "shape": list(result.shapes[i]) if result.shapes is not None else [],
             "value": number(result.values[i]),
             "grad": number(result.grads[i]),
             "local": [number(v) for v in local_table[i]],

@@ -7,7 +7,6 @@ import os
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
-from rich.text import Text
 
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
@@ -32,6 +31,10 @@ def _sum(terms: list[float], total: float, digits: int) -> str:
     return f"{text} = {number(total, digits)}"
 
 
+def _shape(shape: tuple) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
 def _elide(items: list, limit: int):
     """The items, or for a long list its first and last limit/2 with None marking the gap."""
     if limit <= 0 or len(items) <= limit:
@@ -53,6 +56,8 @@ def forward_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> 
     table.add_column("op")
     table.add_column("inputs")
     table.add_column("expression", no_wrap=True, overflow="ellipsis")
+    if result.shapes is not None:
+        table.add_column("shape")
     table.add_column("value", justify="right", style=VALUE)
     ids = _elide(list(range(len(graph.nodes))), max_rows)
     for i in ids:
@@ -62,7 +67,8 @@ def forward_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> 
         node = graph.nodes[i]
         inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
         text = "" if node.op in (VAR, CONST) else graph.text(i, TEXT_WIDTH)
-        table.add_row(node.label, node.op, inputs, text, number(result.values[i], digits))
+        shape = [_shape(result.shapes[i])] if result.shapes is not None else []
+        table.add_row(node.label, node.op, inputs, text, *shape, number(result.values[i], digits))
     return table
 
 
@@ -105,8 +111,11 @@ def backward_table(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) ->
         for n, step in enumerate(steps):
             formula = op.show(step.position, labels)
             local = number(step.local, digits)
-            shown_local = formula if formula == local else f"{formula} = {local}"
-            contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
+            shown_local = formula if formula == local or step.local is None else f"{formula} = {local}"
+            if isinstance(step.local, float) and isinstance(step.upstream, float):
+                contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
+            else:  # an array op's vjp, or an element-wise product with arrays
+                contribution = number(step.contribution, digits)
             table.add_row(node.label if n == 0 else "", upstream if n == 0 else "", labels[step.position], shown_local, contribution)
     return table
 
