@@ -35,9 +35,10 @@ def shapes(graph: Graph, values: list) -> list[tuple]:
             reason = str(exc) if op.shape is not None else f"shapes {' and '.join(map(str, inputs))} do not broadcast"
             raise _shape_error(graph, i, inputs, reason) from None
     if result[-1] != ():
-        raise _shape_error(
-            graph, len(nodes) - 1, [result[-1]],
+        output = len(nodes) - 1
+        raise ShapeError(
             f"the output is an array of shape {result[-1]}, and backpropagation starts from a number",
+            output, nodes[output].label, graph.text(output, 60), [(nodes[output].label, result[-1])],
             "reduce it to one, e.g. sum(...), mean(...), an element [i], or a loss such as cross_entropy",
         )
     return result
@@ -171,7 +172,7 @@ def _undefined(graph: Graph, i: int, op, k: int, local, contribution) -> str:
     return f"the gradient passed to {labels[k]} overflows float64"
 
 
-def _shape_error(graph: Graph, i: int, shapes: list[tuple], reason: str, hint: str = "") -> ShapeError:
+def _shape_error(graph: Graph, i: int, shapes: list[tuple], reason: str) -> ShapeError:
     node = graph.nodes[i]
-    inputs = [(graph.nodes[j].label, shape) for j, shape in zip(node.inputs, shapes)] or [(node.label, shapes[0])]
-    return ShapeError(reason, i, node.label, graph.text(i, 60), inputs, hint)
+    inputs = [(graph.nodes[j].label, shape) for j, shape in zip(node.inputs, shapes)]
+    return ShapeError(reason, i, node.label, graph.text(i, 60), inputs)

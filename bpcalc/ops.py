@@ -308,8 +308,8 @@ ARRAY_OPERATIONS: dict[str, Op] = {
         Op("outer", lambda a, b: _outer(a, b), formula=("δ·{b}", "δᵀ·{a}"),
            vjp=(lambda g, out, a, b: g @ b, lambda g, out, a, b: g.T @ a),
            shape=_outer_shape),
-        Op("transpose", lambda a: a.T, formula=("δᵀ",),
-           vjp=(lambda g, out, a: g.T,), shape=lambda a: a[::-1]),
+        Op("transpose", lambda a: _transpose(a), formula=("δᵀ",),
+           vjp=(lambda g, out, a: _transpose(g),), shape=lambda a: a[::-1]),
         Op("sum", _sum, formula=("δ for every element",),
            vjp=(lambda g, out, a: _fill(g, a),), shape=lambda a: ()),
         Op("mean", lambda a: _sum(a) / _size(a), formula=("δ/n for every element",),
@@ -327,6 +327,12 @@ ARRAY_OPERATIONS: dict[str, Op] = {
            shape=_pair_to_scalar),
     )
 }
+
+
+def _transpose(a):
+    import numpy as np
+
+    return np.transpose(a) if np.ndim(a) else a
 
 
 def _outer(a, b):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 import sys
@@ -280,9 +281,10 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
         if name in CONSTANTS:
             notices.append(Notice("constant", f"'{name}' is assigned in the program, which takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
 
-    # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite: fuse them.
+    # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite: fuse
+    # them, unless the program named the softmax (then it is a node the user asked for).
     for node in nodes:
-        if node.op == "log" and nodes[node.inputs[0]].op == "softmax":
+        if node.op == "log" and nodes[node.inputs[0]].op == "softmax" and not nodes[node.inputs[0]].named:
             node.op, node.inputs = "log_softmax", nodes[node.inputs[0]].inputs
             notices.append(Notice("fused", f"'{source[node.start:node.end]}' is computed as log_softmax, which stays finite"))
 
@@ -466,6 +468,8 @@ def _to_value(name: str, value: object) -> object:
         return _to_array(name, _nested_lists(name, value))
     if isinstance(value, (list, tuple)) or type(value).__module__ == "numpy" and getattr(value, "ndim", 0) > 0:
         return _to_array(name, value)
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        value = value.item()  # a 0-d array is a number
     return _to_float(name, value)
 
 
@@ -492,7 +496,7 @@ def _nested_lists(name: str, text: str) -> list:
         elif token == "," and stack and not expect_item:
             expect_item = True
         elif _NUMBER.fullmatch(token) and stack and expect_item:
-            stack[-1].append(token)
+            stack[-1].append(float(token))
             expect_item = False
         else:
             break
@@ -507,11 +511,14 @@ def _to_array(name: str, nested):
     import numpy as np
 
     try:
-        array = np.array(nested, dtype=float)
+        array = np.array(nested)
     except (ValueError, TypeError, OverflowError):
+        array = None
+    if array is None or array.dtype.kind not in "iuf":  # ragged, or booleans, strings, objects
         raise PointError(
             f"the value of {name} is not a rectangular array of numbers", "rows must have equal lengths, as in [[1, 2], [3, 4]]"
-        ) from None
+        )
+    array = array.astype(float)
     if array.size == 0 or array.ndim == 0:
         raise PointError(f"the value of {name} is an empty array")
     if not np.isfinite(array).all():
@@ -524,7 +531,7 @@ def _to_float(name: str, value: object) -> float:
         if not _NUMBER.fullmatch(value):
             raise PointError(f"the value of {name}, '{value}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3")
         number = float(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):  # also NumPy's scalars
         try:
             number = float(value)
         except OverflowError:

@@ -45,7 +45,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         op = OPERATIONS.get(node.op)
         if op is not None:
             input_labels = [labels[j] for j in node.inputs]
-            entry["formula"] = [op.show(k, input_labels) for k in range(op.arity)]
+            entry["formula"] = [op.show(k, input_labels) for k in range(len(node.inputs))]
         nodes.append(entry)
     steps = [
         {
