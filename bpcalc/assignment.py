@@ -1,0 +1,389 @@
+"""Assignments and submissions: problem sets in TOML, answer files in TOML or JSON, scores, bulk grading."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from .check import (
+    ATOL,
+    GRAD,
+    RTOL,
+    VALUE,
+    Ask,
+    Check,
+    Tolerance,
+    answer_items,
+    answer_value,
+    compare,
+    resolve,
+    wrt_for,
+)
+from .errors import AnswerError, BpcalcError, suggest
+from .graph import Result
+
+ANSWER_SUFFIXES = (".toml", ".json")
+_TOP_KEYS = ("title", "tie", "rtol", "atol", "places", "problems")
+_PROBLEM_KEYS = ("id", "title", "expression", "program", "at", "ask", "points", "tie", "rtol", "atol", "places")
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_data(path: str | Path) -> dict[str, Any]:
+    """A TOML or JSON file as a dict: by its suffix, else JSON when it starts with '{', else TOML."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except IsADirectoryError:
+        raise AnswerError("is a folder, not a file", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise AnswerError(f"cannot read the file: {reason}", path=str(path)) from None
+    suffix = path.suffix.lower()
+    if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith("{")):
+        return _read_json(text, str(path))
+    return _read_toml(text, str(path))
+
+
+def _read_json(text: str, path: str) -> dict[str, Any]:
+    def no_constant(name: str):
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        data = json.loads(text, parse_constant=no_constant)
+    except json.JSONDecodeError as exc:
+        raise AnswerError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path) from None
+    except ValueError as exc:
+        raise AnswerError(f"not valid JSON: {exc}", path=path) from None
+    if not isinstance(data, dict):
+        raise AnswerError("the JSON must be an object: {\"name\": number, ...}", path=path)
+    return data
+
+
+def _read_toml(text: str, path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AnswerError(f"not valid TOML: {exc}", path=path) from None
+
+
+def _unknown_keys(data: Mapping, known: Iterable[str], where: str, path: str) -> None:
+    for key in data:
+        if key not in known:
+            near = suggest(str(key), known)
+            raise AnswerError(
+                f"{where}unknown key '{key}'",
+                f"did you mean '{near}'?" if near else "keys: " + ", ".join(known),
+                path=path, item=str(key),
+            )
+
+
+# ---------------------------------------------------------------- assignments
+
+
+@dataclass
+class Problem:
+    """One problem: an expression at a point, what is asked, and the engine's answers."""
+
+    id: str
+    title: str
+    source: str
+    at: dict[str, float]
+    asks: list[Ask]
+    points: float
+    tolerance: Tolerance
+    result: Result
+
+    @property
+    def graph(self):
+        return self.result.graph
+
+    @property
+    def tie(self) -> str:
+        return self.result.tie
+
+
+@dataclass
+class Assignment:
+    """A problem set read from TOML."""
+
+    path: str
+    title: str
+    problems: list[Problem]
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.problems)
+
+    def problem(self, problem_id: str) -> Problem | None:
+        return next((p for p in self.problems if p.id == problem_id), None)
+
+
+def load_assignment(path: str | Path, *, tolerance: Tolerance | None = None, tie: str | None = None) -> Assignment:
+    """Read an assignment file, parse and evaluate every problem. `tolerance` and `tie` override the file's."""
+    path = str(path)
+    data = read_data(path)
+    _unknown_keys(data, _TOP_KEYS, "", path)
+    problems_data = data.get("problems")
+    if not isinstance(problems_data, list) or not problems_data or not all(isinstance(p, Mapping) for p in problems_data):
+        raise AnswerError(
+            "no problems: an assignment lists them as [[problems]] tables",
+            '[[problems]]\nid = "1"\nexpression = "(x+y)*z"\nat = "x=-2, y=5, z=-4"\nask = ["f", "df/dx", "df/dy", "df/dz"]',
+            path=path,
+        )
+    title = data.get("title", Path(path).stem)
+    if not isinstance(title, str):
+        raise AnswerError("title must be text", path=path, item="title")
+    defaults = {key: data[key] for key in ("tie", "rtol", "atol", "places") if key in data}
+    problems: list[Problem] = []
+    for n, entry in enumerate(problems_data, 1):
+        problem = _problem(entry, n, defaults, path, tolerance, tie)
+        if any(p.id == problem.id for p in problems):
+            raise AnswerError(f"two problems have the id '{problem.id}'", path=path, item=problem.id)
+        problems.append(problem)
+    return Assignment(path, title, problems)
+
+
+def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Tolerance | None, tie: str | None) -> Problem:
+    from .engine import run
+    from .parse import parse, parse_point
+
+    problem_id = str(entry.get("id", n))
+    where = f"problem {problem_id}: "
+    _unknown_keys(entry, _PROBLEM_KEYS, where, path)
+    if ("expression" in entry) == ("program" in entry):
+        raise AnswerError(f"{where}give the expression (or program) once", 'e.g. expression = "(x+y)*z"', path=path)
+    source = entry.get("expression", entry.get("program"))
+    if not isinstance(source, str):
+        raise AnswerError(f"{where}the expression must be text", path=path)
+    settings = {**defaults, **{k: entry[k] for k in ("tie", "rtol", "atol", "places") if k in entry}}
+    try:
+        if tolerance is None:
+            tolerance_here = Tolerance(
+                rtol=settings.get("rtol", RTOL),
+                atol=settings.get("atol", ATOL),
+                places=settings.get("places"),
+            )
+        else:
+            tolerance_here = tolerance
+        graph = parse(source)
+        at = parse_point(entry.get("at"))
+        asks = _asks(entry.get("ask"), graph, where, path)
+        result = run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator"))
+    except AnswerError:
+        raise
+    except BpcalcError as exc:
+        exc.message = f"{path}: {where}{exc.message}"  # keep the class, and with it the exit code
+        raise
+    points = entry.get("points", float(len(asks)))
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points >= 0:
+        raise AnswerError(f"{where}points must be a number ≥ 0", path=path, item="points")
+    title = entry.get("title", "")
+    if not isinstance(title, str):
+        raise AnswerError(f"{where}title must be text", path=path, item="title")
+    return Problem(problem_id, title, source, at, asks, float(points), tolerance_here, result)
+
+
+def _asks(ask: Any, graph, where: str, path: str) -> list[Ask]:
+    if ask is None:  # the output's value and its gradient for every variable
+        keys = [graph.output_label] + [f"d/d{name}" for name in graph.variables]
+    elif isinstance(ask, str):
+        keys = [k.strip() for k in ask.replace(";", ",").split(",") if k.strip()]
+    elif isinstance(ask, list) and all(isinstance(k, str) for k in ask):
+        keys = ask
+    else:
+        raise AnswerError(f"{where}ask must be a list of names and gradients", 'e.g. ask = ["q", "f", "df/dq", "df/dx"]', path=path)
+    asks: list[Ask] = []
+    for key in keys:
+        try:
+            found = resolve(key, graph)
+        except AnswerError as exc:
+            raise AnswerError(f"{where}ask: {exc.reason}", exc.hint, path=path, item=key) from None
+        if found in asks:
+            raise AnswerError(f"{where}ask lists {found.label} twice", path=path, item=key)
+        asks.append(found)
+    if not asks:
+        raise AnswerError(f"{where}ask is empty", path=path)
+    return asks
+
+
+# ---------------------------------------------------------------- submissions
+
+
+@dataclass
+class Submission:
+    """One student's answers: raw (key, value) items per problem, as read from the file."""
+
+    student: str
+    path: str
+    answers: dict[str, list[tuple[str, Any]]]
+    notes: list[str] = field(default_factory=list)
+
+
+def read_submission(path: str | Path, assignment: Assignment) -> Submission:
+    """An answer file for an assignment: a table per problem id ([1] q = 3 ...), or, for an
+    assignment of one problem, the answers at the top."""
+    path = str(path)
+    data = read_data(path)
+    student = data.get("student")
+    if not isinstance(student, str) or not student.strip():
+        student = Path(path).stem
+    ids = [p.id for p in assignment.problems]
+    answers: dict[str, list[tuple[str, Any]]] = {}
+    notes: list[str] = []
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key == "student" and isinstance(value, str):
+            continue
+        if key in ids and (isinstance(value, (Mapping, str))):
+            answers[key] = answer_items(value, path=path)
+        elif len(ids) == 1 and (not isinstance(value, Mapping) or key == "grad"):
+            flat[key] = value  # one problem: its answers may sit at the top
+        else:
+            near = suggest(key, ids)
+            notes.append(f"'{key}' is not a problem of the assignment (problems: {', '.join(ids)})"
+                         + (f": did you mean '{near}'?" if near else "") + "; its answers are not graded")
+    if flat:
+        if ids[0] in answers:
+            raise AnswerError(f"answers for problem {ids[0]} are given both at the top and in [{ids[0]}]", path=path)
+        answers[ids[0]] = answer_items(flat, path=path)
+    return Submission(student.strip(), path, answers, notes)
+
+
+@dataclass
+class ProblemResult:
+    """One problem of one submission: the check and its score."""
+
+    problem: Problem
+    check: Check
+    score: float
+
+    @property
+    def max_score(self) -> float:
+        return self.problem.points
+
+
+@dataclass
+class Graded:
+    """One submission, graded; `error` says why a submission could not be graded (then no problems)."""
+
+    student: str
+    path: str
+    problems: list[ProblemResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    max_score: float = 0.0
+
+    @property
+    def score(self) -> float | None:
+        if self.error is not None:
+            return None
+        return sum(p.score for p in self.problems)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(p.check.ok for p in self.problems)
+
+    def wrong(self) -> list[tuple[Problem, Any]]:
+        """(problem, row) for every item not right, in problem and backprop order."""
+        return [(p.problem, row) for p in self.problems for row in p.check.rows if not row.ok]
+
+
+def check_submission(assignment: Assignment, submission: Submission) -> Graded:
+    """Check every problem's answers; items not asked are noted, not graded; unanswered items score 0."""
+    graded = Graded(submission.student, submission.path, notes=list(submission.notes), max_score=assignment.max_score)
+    for problem in assignment.problems:
+        given: dict[Ask, Any] = {}
+        for key, value in submission.answers.get(problem.id, []):
+            try:
+                ask = resolve(key, problem.graph, path=submission.path)
+            except AnswerError as exc:
+                graded.notes.append(f"problem {problem.id}: {exc.reason}; not graded")
+                continue
+            if ask not in problem.asks:
+                graded.notes.append(f"problem {problem.id}: {ask.label} is not asked; not graded")
+                continue
+            if ask in given:
+                raise AnswerError(f"problem {problem.id}: {ask.label} is answered twice", path=submission.path, item=key)
+            given[ask] = answer_value(value, item=f"problem {problem.id}, {key}", path=submission.path)
+        rows = compare(problem.result, problem.asks, given, problem.tolerance)
+        each = problem.points / len(problem.asks)
+        score = each * sum(row.ok for row in rows)
+        graded.problems.append(ProblemResult(problem, Check(problem.result, rows, problem.tolerance), score))
+    return graded
+
+
+def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """The answer files: each file as given, and every .toml and .json file in each folder (sorted, not hidden)."""
+    excluded = {Path(p).resolve() for p in exclude}
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(
+                (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".")),
+                key=lambda f: f.name,
+            )
+            found = [f for f in found if f.resolve() not in excluded]
+            if not found:
+                raise AnswerError("the folder holds no .toml or .json answer files", path=str(path))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise AnswerError("no such file or folder", path=str(path))
+    return files
+
+
+def grade(
+    assignment: Assignment,
+    files: Iterable[str | Path],
+    progress: Callable[[int], None] | None = None,
+) -> list[Graded]:
+    """Grade every file; a file that cannot be read or checked is reported in its row and the rest go on."""
+    graded: list[Graded] = []
+    for n, path in enumerate(files, 1):
+        try:
+            graded.append(check_submission(assignment, read_submission(path, assignment)))
+        except BpcalcError as exc:
+            reason = exc.reason if isinstance(exc, AnswerError) else str(exc)
+            graded.append(Graded(Path(path).stem, str(path), error=reason, max_score=assignment.max_score))
+        if progress is not None:
+            progress(n)
+    _unique_students(graded)
+    return graded
+
+
+def _unique_students(graded: list[Graded]) -> None:
+    """Two files that name the same student keep their file names, so no row hides another."""
+    seen: dict[str, int] = {}
+    for g in graded:
+        seen[g.student] = seen.get(g.student, 0) + 1
+    for g in graded:
+        if seen[g.student] > 1:
+            g.student = f"{g.student} ({Path(g.path).name})"
+
+
+__all__ = [
+    "Assignment",
+    "Problem",
+    "Submission",
+    "Graded",
+    "ProblemResult",
+    "load_assignment",
+    "read_submission",
+    "check_submission",
+    "submission_files",
+    "grade",
+    "read_data",
+    "VALUE",
+    "GRAD",
+]

@@ -1,0 +1,794 @@
+"""Checking answers: read them, compare them with the engine's numbers, and name common mistakes.
+
+Each diagnosis is one small change to the recorded reverse pass -- a fan-out
+branch dropped, a product's two locals swapped, a negative local's sign
+flipped, an upstream factor replaced by 1, another rule at a kink -- applied
+to the engine's locals. The pass is linear in what it passes down, so each
+change moves an answer's gradient by the change times a sensitivity computed
+once per answer (_Pass.sensitivity); a diagnosis is shown only when the number
+it gives matches the answer. Later answers are judged against what follows
+from the student's own earlier answers, so an error carried down the graph is
+named as such.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import product
+from typing import Any, Iterable, Mapping
+
+from .errors import AnswerError, InputError, suggest
+from .graph import Graph, Result
+from .ops import INPUT_NAMES, OPERATIONS
+
+# Hand-computed answers carry 3 or 4 significant digits: 1 % relative
+# accepts -0.2 for -0.2007 and 0.51 for 0.513, and rejects every mistake
+# below (they change a number by a factor, a sign or a whole term). The
+# absolute part lets 0 pass for a right value within 0.001 of it.
+RTOL = 1e-2
+ATOL = 1e-3
+MAX_PLACES = 12
+OUTPUT_ALIASES = ("",)  # d/dx: the output's name left out
+
+VALUE = "value"
+GRAD = "grad"
+
+
+# ---------------------------------------------------------------- tolerance
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """When a given number counts as right: |given − right| ≤ atol + rtol·|right|, or equal to `places` decimals."""
+
+    rtol: float = RTOL
+    atol: float = ATOL
+    places: int | None = None
+
+    def __post_init__(self):
+        for name in ("rtol", "atol"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise InputError(f"--{name} must be a finite number ≥ 0, not {value!r}")
+        if self.places is not None and not (isinstance(self.places, int) and 0 <= self.places <= MAX_PLACES):
+            raise InputError(f"--places must be a whole number from 0 to {MAX_PLACES}, not {self.places!r}")
+
+    def describe(self) -> str:
+        if self.places is not None:
+            return f"equal after rounding to {self.places} decimal place{'s' if self.places != 1 else ''}"
+        return f"|given − right| ≤ {self.atol:g} + {self.rtol:g}·|right|"
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.places is not None:
+            return {"places": self.places}
+        return {"rtol": self.rtol, "atol": self.atol}
+
+
+def agrees(given: Any, right: Any, tolerance: Tolerance) -> bool:
+    """Whether a given answer matches the right one: the single comparison every check goes through.
+
+    Numbers compare directly; arrays element by element, and only when the shapes are equal.
+    """
+    if isinstance(given, (int, float)) and isinstance(right, (int, float)):
+        return _close(float(given), float(right), tolerance)
+    import numpy as np  # only for array answers
+
+    g, r = np.asarray(given, dtype=float), np.asarray(right, dtype=float)
+    if g.shape != r.shape:
+        return False
+    return all(_close(a, b, tolerance) for a, b in zip(g.ravel().tolist(), r.ravel().tolist()))
+
+
+def rounded(value: float, places: int) -> float:
+    """The number rounded to `places` decimals, half away from zero, from its shortest decimal form (2.675 -> 2.68)."""
+    try:
+        return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # more digits than Decimal's context holds: already coarser than the places
+        return value
+
+
+def _close(given: float, right: float, tolerance: Tolerance) -> bool:
+    if not (math.isfinite(given) and math.isfinite(right)):
+        return given == right
+    if tolerance.places is None:
+        return abs(given - right) <= tolerance.atol + tolerance.rtol * abs(right)
+    # Right when the given number, rounded to N places, is a rounding of the right
+    # value to N places: either neighbour at an exact half (0.12 and 0.13 for 0.125).
+    half = 0.5 * 10.0 ** -tolerance.places
+    return abs(rounded(given, tolerance.places) - right) <= half * (1 + 1e-9) + 4e-16 * abs(right)
+
+
+# ---------------------------------------------------------------- what is asked
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing asked: the value of a name, or the gradient of the output with respect to a name."""
+
+    kind: str  # VALUE or GRAD
+    name: str
+    node: int
+    output: str  # the output's name, for labels
+
+    @property
+    def key(self) -> str:
+        """The answer notation's form: q, df/dq."""
+        return self.name if self.kind == VALUE else f"d{self.output}/d{self.name}"
+
+    @property
+    def label(self) -> str:
+        """For people: q, ∂f/∂q."""
+        return self.name if self.kind == VALUE else f"∂{self.output}/∂{self.name}"
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_GRAD_KEY = re.compile(rf"[d∂]\s*(?P<out>{_NAME})?\s*/\s*[d∂]\s*(?P<name>{_NAME})")
+_VALUE_KEY = re.compile(_NAME)
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(_NUMBER)
+_FRACTION_RE = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
+_GRAD_TABLES = ("grad",)  # [grad] x = -4 in a file: ∂out/∂x
+_METADATA = ("student",)
+
+
+def names(graph: Graph) -> dict[str, int]:
+    """Every name an answer may use: variables, named intermediates, and the output's name."""
+    found = dict(graph.names)
+    found.setdefault(graph.output_label, graph.output)
+    return found
+
+
+def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
+    """An answer's left-hand side (q, df/dq, d/dq, ∂f/∂q) as an Ask on this graph."""
+    text = key.strip()
+    known = names(graph)
+    output = graph.output_label
+    match = _GRAD_KEY.fullmatch(text)
+    if match:
+        kind, name, out = GRAD, match["name"], match["out"] or ""
+        if out not in OUTPUT_ALIASES and out != output:
+            raise AnswerError(
+                f"'{text}': the output is called '{output}', not '{out}'",
+                f"write d{output}/d{name} (or d/d{name}) for the gradient of the output",
+                path=path, item=text,
+            )
+    elif _VALUE_KEY.fullmatch(text):
+        kind, name = VALUE, text
+    else:
+        raise AnswerError(
+            f"'{text}' is neither a name (q) nor a gradient (d{output}/dq, d/dq)",
+            path=path, item=text,
+        )
+    if name not in known:
+        near = suggest(name, known)
+        raise AnswerError(
+            f"'{text}': the expression has no variable or named value '{name}'",
+            f"did you mean '{near}'?" if near else "names: " + ", ".join(known),
+            path=path, item=text,
+        )
+    return Ask(kind, name, known[name], output)
+
+
+def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
+    """A given answer as a number: a number, or text such as -0.25, 1e-3, -1/3 (a list, later, an array)."""
+    if isinstance(value, bool):
+        raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("−", "-")  # a minus sign pasted from a PDF
+        fraction = _FRACTION_RE.fullmatch(text)
+        if text.startswith("["):  # a vector or matrix written as a list: [-1, -2], [[1, 0], [0, 1]]
+            import json
+
+            try:
+                return answer_value(json.loads(text), item=item, path=path)
+            except ValueError:
+                raise AnswerError(f"the answer for {item}, '{value}', is not a list of numbers", path=path, item=item) from None
+        if _NUMBER_RE.fullmatch(text):
+            number = float(text)
+        elif fraction and float(fraction[2]) != 0:
+            number = float(fraction[1]) / float(fraction[2])
+        else:
+            raise AnswerError(
+                f"the answer for {item}, '{value}', is not a number",
+                "numbers look like 3, -0.5, .5, 1e-3 or -1/3",
+                path=path, item=item,
+            )
+    elif isinstance(value, (list, tuple)):
+        try:
+            import numpy as np
+
+            array = np.asarray(value, dtype=float)
+        except (ImportError, ValueError, TypeError):
+            raise AnswerError(f"the answer for {item} is a list but not a list of numbers", path=path, item=item) from None
+        if not np.isfinite(array).all():
+            raise AnswerError(f"the answer for {item} holds a number that is not finite", path=path, item=item)
+        return array
+    else:
+        raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
+    if not math.isfinite(number):
+        raise AnswerError(f"the answer for {item}, {value}, is not a finite number", path=path, item=item)
+    return number
+
+
+def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, Any]]:
+    """(key, value) pairs from the notation ("q=3, df/dq=-4"), a mapping (a file), or a list of either.
+
+    In a mapping, a table `grad` holds gradients by name ({"grad": {"x": -4}} is df/dx = -4),
+    and a text `student` is the student's name, not an answer.
+    """
+    if answers is None:
+        return []
+    if isinstance(answers, str):
+        items = []
+        for part in _split(answers):
+            part = part.strip()
+            if not part:
+                continue
+            key, eq, value = part.partition("=")
+            if not eq or not key.strip() or not value.strip():
+                raise AnswerError(
+                    f"'{part}' is not of the form name=number",
+                    'write e.g. --expect "q=3, f=-12, df/dq=-4, df/dx=-4"',
+                    path=path, item=part,
+                )
+            items.append((key.strip(), value.strip()))
+        return items
+    if isinstance(answers, Mapping):
+        items = []
+        for key, value in answers.items():
+            key = str(key)
+            if key in _METADATA and isinstance(value, str):
+                continue
+            if key in _GRAD_TABLES and isinstance(value, Mapping):
+                items.extend((f"d/d{name}", v) for name, v in value.items())
+            elif isinstance(value, Mapping):
+                raise AnswerError(
+                    f"'{key}' is a table of answers, as for a problem of an assignment",
+                    "check it with --assignment FILE, or give the answers as name = number",
+                    path=path, item=key,
+                )
+            else:
+                items.append((key, value))
+        return items
+    items = []
+    for part in answers:
+        items.extend(answer_items(part, path=path))
+    return items
+
+
+def _split(text: str) -> list[str]:
+    """Items separated by commas, semicolons or new lines, outside brackets (df/dw=[-1, -2] is one)."""
+    parts, depth, start = [], 0, 0
+    for k, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char in ",;\n" and depth <= 0:
+            parts.append(text[start:k])
+            start = k + 1
+    parts.append(text[start:])
+    return parts
+
+
+def resolve_answers(items: Iterable[tuple[str, Any]], graph: Graph, *, path: str | None = None) -> dict[Ask, Any]:
+    """Answers by what they answer; an unknown name or an answer given twice is an error."""
+    given: dict[Ask, Any] = {}
+    written: dict[Ask, str] = {}
+    for key, value in items:
+        ask = resolve(key, graph, path=path)
+        if ask in given:
+            raise AnswerError(f"{ask.label} is answered twice ('{written[ask]}' and '{key}')", path=path, item=key)
+        given[ask] = answer_value(value, item=key, path=path)
+        written[ask] = key
+    return given
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A common mistake whose number matches a wrong answer."""
+
+    kind: str  # carried, fanout, swap, upstream, sign, kink; shape for an array of another shape
+    message: str
+    value: float  # the number the mistake gives
+
+
+KINDS = ("carried", "fanout", "swap", "upstream", "sign", "kink", "shape")
+
+
+@dataclass
+class Row:
+    """One asked item: the given number against the right one."""
+
+    ask: Ask
+    given: Any  # None when not answered
+    right: Any
+    verdict: str  # "right", "wrong" or "missing"
+    root: bool = False  # the first wrong gradient: the likely root of the errors after it
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "right"
+
+
+@dataclass
+class Check:
+    """All rows for one expression, in backprop order, with what they were checked against."""
+
+    result: Result
+    rows: list[Row]
+    tolerance: Tolerance
+    notes: list[str] = field(default_factory=list)  # answers not checked, and why
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def count(self, verdict: str) -> int:
+        return sum(row.verdict == verdict for row in self.rows)
+
+    @property
+    def root(self) -> Row | None:
+        return next((row for row in self.rows if row.root), None)
+
+
+def order(asks: Iterable[Ask]) -> list[Ask]:
+    """Backprop order: values in the forward pass's order, then gradients from the output back."""
+    return sorted(asks, key=lambda a: (0, a.node) if a.kind == VALUE else (1, -a.node))
+
+
+def right_answer(result: Result, ask: Ask) -> Any:
+    """The engine's number for an asked item."""
+    if ask.kind == VALUE:
+        return result.values[ask.node]
+    if ask.node == result.graph.output:
+        return 1.0
+    grad = result.grads[ask.node]
+    return 0.0 if grad is None else grad + 0.0
+
+
+def wrt_for(graph: Graph, asks: Iterable[Ask]) -> list[str]:
+    """The --wrt the engine needs so every asked gradient is computed (named values included)."""
+    wanted = [name for name in graph.variables]
+    for ask in asks:
+        if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted:
+            wanted.append(ask.name)
+    return wanted
+
+
+def compare(result: Result, asks: Iterable[Ask], given: Mapping[Ask, Any], tolerance: Tolerance) -> list[Row]:
+    """A row per asked item in backprop order; wrong ones carry the diagnoses their numbers match."""
+    rows = []
+    for ask in order(asks):
+        right = right_answer(result, ask)
+        if ask not in given:
+            rows.append(Row(ask, None, right, "missing"))
+        else:
+            rows.append(Row(ask, given[ask], right, "right" if agrees(given[ask], right, tolerance) else "wrong"))
+    if any(row.verdict == "wrong" for row in rows):
+        _diagnose(result, rows, tolerance)
+    return rows
+
+
+def check(
+    expr: str | Graph,
+    at: Any = None,
+    answers: Any = None,
+    *,
+    tolerance: Tolerance | None = None,
+    tie: str = "indicator",
+) -> Check:
+    """Check answers to one expression at a point: the library call behind `bpcalc check EXPR`.
+
+    `answers` is the notation ("q=3, df/dq=-4"), a mapping such as a parsed answer file, or a list of them.
+    """
+    from .engine import run
+    from .parse import parse, parse_point
+
+    graph = parse(expr) if isinstance(expr, str) else expr
+    point = parse_point(at)
+    given = resolve_answers(answer_items(answers), graph)
+    if not given:
+        raise AnswerError(
+            "no answers to check",
+            'give them with --expect, e.g. --expect "f=-12, df/dx=-4", or --answers FILE',
+        )
+    result = run(graph, point, wrt=wrt_for(graph, given), tie=tie)
+    tolerance = tolerance or Tolerance()
+    return Check(result, compare(result, given, given, tolerance), tolerance)
+
+
+# ---------------------------------------------------------------- diagnoses
+
+
+def _num(value: float) -> str:
+    return "0" if value == 0 else format(value, ".6g")
+
+
+class _Pass:
+    """The recorded reverse pass, replayable with some locals or gradients changed."""
+
+    def __init__(self, result: Result):
+        self.result = result
+        self.graph = result.graph
+        self.nodes = result.graph.nodes
+        self.rows = result.local
+        # incoming[m]: the steps (node, position) that pass a contribution down to m
+        self.incoming: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        for i in range(len(self.nodes) - 1, -1, -1):
+            row = self.rows[i]
+            if row is not None:
+                for p, (j, local) in enumerate(zip(self.nodes[i].inputs, row)):
+                    if local is not None:
+                        self.incoming[j].append((i, p))
+        self.kinks = sorted({w.node for w in result.warnings if w.kind == "kink" and w.node is not None})
+
+    def replay(self, local: Mapping[tuple[int, int], float] = {}, grad: Mapping[int, float] = {}) -> tuple[list[float], list[float]]:
+        """The reverse pass again from the recorded locals, with `local` changed. A node in `grad`
+        passes that number down instead of its sum. Returns each node's sum and what it passed down."""
+        nodes, rows = self.nodes, self.rows
+        received = [0.0] * len(nodes)
+        received[-1] = 1.0
+        passed = [0.0] * len(nodes)
+        for i in range(len(nodes) - 1, -1, -1):
+            row = rows[i]
+            upstream = passed[i] = grad.get(i, received[i])
+            if row is None:
+                continue
+            for p, (j, l) in enumerate(zip(nodes[i].inputs, row)):
+                if l is not None:
+                    received[j] += upstream * local.get((i, p), l)
+        return received, passed
+
+    def sensitivity(self, j: int, local: Mapping[tuple[int, int], float], fixed: Iterable[int]) -> tuple[list[float], list[float]]:
+        """How much j's summed gradient moves per unit change of each node's sum (`into`) and of
+        what each node passes down (`out`): the products of the locals along the paths down to j.
+
+        The reverse pass is linear in the gradients it passes, so a changed local, a dropped
+        branch or a forgotten upstream factor moves j's gradient by exactly
+        (change passed down) × out, or (change of a sum) × into. A node in `fixed` passes a
+        number of its own (the student's answer), so a change of its sum goes no further.
+        """
+        nodes, rows = self.nodes, self.rows
+        into = [0.0] * len(nodes)
+        out = [0.0] * len(nodes)
+        into[j] = 1.0
+        fixed = set(fixed)
+        for i in range(j + 1, len(nodes)):
+            row = rows[i]
+            if row is None:
+                continue
+            total = 0.0
+            for p, (k, l) in enumerate(zip(nodes[i].inputs, row)):
+                if l is not None and into[k] != 0.0:
+                    total += local.get((i, p), l) * into[k]
+            out[i] = total
+            into[i] = 0.0 if i in fixed else total
+        return into, out
+
+    def above(self, j: int) -> list[int]:
+        """The nodes whose gradient flows into j's, in topological order (j's consumers, theirs, ...)."""
+        seen = {j}
+        stack = [j]
+        while stack:
+            m = stack.pop()
+            for i, _ in self.incoming[m]:
+                if i not in seen:
+                    seen.add(i)
+                    stack.append(i)
+        seen.discard(j)
+        return sorted(seen)
+
+    def node(self, i: int) -> str:
+        """A node for messages: its label and, for an operation, its text."""
+        node = self.nodes[i]
+        if node.op in ("var", "const"):
+            return node.label
+        return f"{node.label} = {self.graph.text(i, 40)}"
+
+    def uses(self, m: int) -> str:
+        """Where a fanned-out node is used: 'in f and twice in n1 = x*x'."""
+        counts: dict[int, int] = {}
+        for i, _ in reversed(self.incoming[m]):
+            counts[i] = counts.get(i, 0) + 1
+        words = {2: "twice", 3: "three times"}
+        parts = [(f"{words.get(c, f'{c} times')} in " if c > 1 else "in ") + self.node(i) for i, c in counts.items()]
+        if len(parts) > 6:
+            parts = parts[:5] + [f"{len(parts) - 5} more nodes"]
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+    def branch(self, i: int, p: int) -> str:
+        """One consumer of an input, naming the argument when the input is used twice there."""
+        inputs = self.nodes[i].inputs
+        if inputs.count(inputs[p]) > 1:
+            return f"{self.nodes[i].label} (as its argument {INPUT_NAMES[p]})"
+        return self.nodes[i].label
+
+
+def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
+    """Fill in each wrong row's diagnoses and mark the likely root."""
+    # With arrays the locals are not all recorded numbers: compare, but search no mistakes.
+    replayable = getattr(result, "shapes", None) is None and all(isinstance(v, float) for v in result.values)
+    bp = _Pass(result) if replayable else None
+    wrong_grads: dict[int, float] = {}  # the student's wrong gradients, by node
+    wrong_values: dict[int, float] = {}
+    world_local: dict[tuple[int, int], float] = {}
+    earlier: list[Row] = []
+    for row in rows:
+        if row.verdict == "wrong":
+            if row.ask.kind == VALUE:
+                row.diagnoses = _sign(row.given, row.right, tolerance)
+                if isinstance(row.given, float) and row.ask.node not in wrong_values:
+                    wrong_values[row.ask.node] = row.given
+                    if bp is not None:
+                        world_local = _world_locals(bp, wrong_values)
+            elif bp is not None and isinstance(row.given, float):
+                row.diagnoses = _diagnose_grad(bp, row, tolerance, wrong_grads, world_local, earlier)
+                wrong_grads.setdefault(row.ask.node, row.given)
+            else:
+                row.diagnoses = _sign(row.given, row.right, tolerance)
+            earlier.append(row)
+    wrong = [row for row in rows if row.verdict == "wrong"]
+    root = next((r for r in wrong if r.ask.kind == GRAD and not any(d.kind == "carried" for d in r.diagnoses)), None)
+    if root is None:
+        root = next((r for r in wrong if r.ask.kind == VALUE), None)
+    if root is not None:
+        root.root = True
+
+
+def _sign(given: Any, expected: Any, tolerance: Tolerance) -> list[Diagnosis]:
+    """The right number's opposite (numbers or arrays alike); or, for arrays, a shape that differs."""
+    given_shape, shape = getattr(given, "shape", ()), getattr(expected, "shape", ())
+    if given_shape != shape:
+        return [Diagnosis("shape", f"the answer is {_shape(given_shape)}, the right one {_shape(shape)}", expected)]
+    if agrees(-expected, expected, tolerance) or not agrees(given, -expected, tolerance):
+        return []
+    return [Diagnosis("sign", "a sign lost: the size is right, the sign is not", -expected)]
+
+
+def _shape(shape: tuple) -> str:
+    if not shape:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return f"{'an' if str(shape[0])[0] == '8' else 'a'} {'×'.join(map(str, shape))} {'matrix' if len(shape) == 2 else 'array'}"
+
+
+def _world_locals(bp: _Pass, wrong_values: Mapping[int, float]) -> dict[tuple[int, int], float]:
+    """Locals as the student's own wrong values make them (∂(a·b)/∂a with their b)."""
+    result, nodes = bp.result, bp.nodes
+    changed: dict[tuple[int, int], float] = {}
+    for i, row in enumerate(bp.rows):
+        if row is None:
+            continue
+        node = nodes[i]
+        if i not in wrong_values and not any(j in wrong_values for j in node.inputs):
+            continue
+        op = OPERATIONS.get(node.op)
+        if op is None:
+            continue
+        out = wrong_values.get(i, result.values[i])
+        args = [wrong_values.get(j, result.values[j]) for j in node.inputs]
+        for p, local in enumerate(row):
+            if local is None:
+                continue
+            try:
+                value = op.local[p](out, *args)
+            except (ArithmeticError, ValueError):
+                continue
+            if value != local:
+                changed[(i, p)] = value
+    return changed
+
+
+def _diagnose_grad(
+    bp: _Pass,
+    row: Row,
+    tolerance: Tolerance,
+    wrong_grads: Mapping[int, float],
+    world_local: Mapping[tuple[int, int], float],
+    earlier: list[Row],
+) -> list[Diagnosis]:
+    """The mistakes whose numbers match a wrong gradient, judged from the student's own earlier answers.
+
+    The "world" is the reverse pass as the student's earlier wrong answers make it: their
+    gradients passed down, their values in the locals. Every candidate mistake is one change
+    to it, and moves j's gradient by the change times a sensitivity (see _Pass.sensitivity).
+    """
+    j, given = row.ask.node, row.given
+    out = row.ask.output
+    nodes, result = bp.nodes, bp.result
+    received, passed = bp.replay(world_local, wrong_grads)
+    expected = received[j]
+    into, out_sens = bp.sensitivity(j, world_local, wrong_grads)
+    scope = bp.above(j)
+    relevant = set(scope) | {j}
+    steps = [s for m in sorted(relevant) for s in bp.incoming[m]]
+    step_nodes = {i for i, _ in steps}
+
+    def local(i: int, p: int) -> float:
+        return world_local.get((i, p), bp.rows[i][p])
+
+    def moved(changes: Iterable[tuple[int, int, float]]) -> float:
+        """j's gradient with some locals changed, (node, position, new local), all at one level."""
+        return expected + sum(passed[i] * (new - local(i, p)) * into[nodes[i].inputs[p]] for i, p, new in changes)
+
+    # An error carried down from the student's earlier answers: this step itself is right.
+    if not agrees(expected, row.right, tolerance) and agrees(given, expected, tolerance):
+        causes = [
+            r for r in earlier
+            if (r.ask.kind == GRAD and r.ask.node in relevant)
+            or (r.ask.kind == VALUE and (r.ask.node in step_nodes or any(r.ask.node in nodes[i].inputs for i in step_nodes)))
+        ]
+        shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
+        yours = "your answer" if len(causes) == 1 else "your answers"
+        return [Diagnosis("carried", f"follows from {yours} {shown}: this step itself is right", expected)]
+
+    found: dict[str, Diagnosis] = {}
+
+    def matches(value: float) -> bool:
+        return agrees(given, value, tolerance) and not agrees(value, expected, tolerance)
+
+    # A fan-out sum left out: only one branch (or all branches but one) of a value used several times.
+    for m in [j] + scope[::-1]:
+        branches = bp.incoming[m]
+        if len(branches) < 2 or into[m] == 0.0 or "fanout" in found:
+            continue
+        terms = [passed[i] * local(i, p) for i, p in branches]
+        total = sum(terms)
+        for (i, p), term in zip(branches, terms):
+            only = expected - into[m] * (total - term)
+            left_out = expected - into[m] * term
+            for value, text in ((only, "takes only"), (left_out, "leaves out")):
+                if text == "leaves out" and len(branches) == 2:
+                    continue  # with two branches, leaving one out is taking the other only
+                if matches(value):
+                    label = nodes[m].label
+                    where = row.ask.label if m == j else f"∂{out}/∂{label}, on the way to {row.ask.label},"
+                    shown = list(reversed(terms))
+                    summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (" + …" if len(shown) > 6 else "")
+                    count = "both branches" if len(branches) == 2 else f"all {len(branches)} branches"
+                    found["fanout"] = Diagnosis(
+                        "fanout",
+                        f"a fan-out sum left out: {where} {text} the branch through {bp.branch(i, p)}; "
+                        f"{label} is used {bp.uses(m)}, and its gradient adds {count}: {summed} = {_num(total)}",
+                        value,
+                    )
+                    break
+            if "fanout" in found:
+                break
+
+    # The two local derivatives of a product swapped: ∂(a·b)/∂a taken as a instead of b.
+    for i in sorted(step_nodes, reverse=True):
+        node = nodes[i]
+        if node.op != "mul" or bp.rows[i] is None:
+            continue
+        a, b = node.inputs
+        va, vb = result.values[a], result.values[b]
+        if va == vb:
+            continue
+        value = moved((i, p, result.values[node.inputs[p]]) for p, l in enumerate(bp.rows[i]) if l is not None)
+        if matches(value):
+            la, lb = nodes[a].label, nodes[b].label
+            found["swap"] = Diagnosis(
+                "swap",
+                f"the two local derivatives of the product {bp.node(i)} swapped: "
+                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, not the other way round",
+                value,
+            )
+            break
+
+    # The upstream factor forgotten: the local derivative alone, or the chain restarted at a node.
+    for m in scope:
+        if m == len(nodes) - 1 or passed[m] in (0.0, 1.0):
+            continue  # nothing to forget; a zero upstream is a local 0 ignored further up (see kinks)
+        value = expected + (1.0 - passed[m]) * out_sens[m]
+        if matches(value):
+            direct = [p for i, p in bp.incoming[j] if i == m]
+            label = nodes[m].label
+            if direct and len(bp.incoming[j]) == 1:
+                text = f"the local derivative ∂{label}/∂{row.ask.name} = {_num(local(m, direct[0]))} alone"
+            else:
+                text = f"the chain restarted at {label}"
+            found["upstream"] = Diagnosis(
+                "upstream", f"the upstream factor forgotten: {text}; multiply by the upstream ∂{out}/∂{label} = {_num(passed[m])}", value
+            )
+            break
+
+    # A sign lost: a negative local derivative (a minus, a subtraction) taken as positive. On a
+    # chain every such flip gives the same number: then all of them are named.
+    flips = []
+    for i, p in sorted(steps, key=lambda s: (nodes[s[0]].op not in ("neg", "sub"), -s[0], s[1])):
+        l = local(i, p)
+        if not l < 0:
+            continue
+        value = moved([(i, p, -l)])
+        if matches(value):
+            node = nodes[i]
+            labels = [nodes[k].label for k in node.inputs]
+            formula = OPERATIONS[node.op].show(p, labels)
+            shown = formula if formula == _num(l) else f"{formula} = {_num(l)}"
+            flips.append((f"∂{node.label}/∂{labels[p]} = {shown}", bp.node(i), value))
+            if len(flips) > 4:
+                break
+    if len(flips) == 1:
+        text, where, value = flips[0]
+        found["sign"] = Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value)
+    elif flips:
+        listed = "; ".join(f"{text} in {where}" for text, where, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
+        found["sign"] = Diagnosis("sign", f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}", flips[0][2])
+    else:
+        for diagnosis in _sign(given, expected, tolerance):
+            found["sign"] = diagnosis
+
+    # Another convention at a kink: ½ at a tie, [a ≥ b], relu'(0) = 1, abs'(0) = ±1.
+    kinks = [k for k in bp.kinks if k in step_nodes]
+    for k in kinks:
+        for changes, text in _conventions(bp, k, local):
+            value = moved(changes)
+            if matches(value):
+                found["kink"] = Diagnosis("kink", f"another convention at the kink of {bp.node(k)}: {text}", value)
+                break
+        if "kink" in found:
+            break
+    if len(kinks) > 1 and "kink" not in found:
+        # every tie split at once: the kinks may lie on one path, so replay rather than add
+        split = {
+            (k, p): 0.5 for k in kinks if OPERATIONS[nodes[k].op].tie_split is not None
+            for p, l in enumerate(bp.rows[k]) if l is not None
+        }
+        if split:
+            value = bp.replay({**world_local, **split}, wrong_grads)[0][j]
+            if matches(value):
+                found["kink"] = Diagnosis(
+                    "kink", "another convention at the kinks: ½ to each input at every tie (--tie split, as PyTorch and JAX do)", value
+                )
+
+    return [found[kind] for kind in KINDS if kind in found]
+
+
+_SPLIT = "½ to each input at the tie, as PyTorch and JAX do (bpcalc --tie split)"
+_NAMED_CONVENTIONS = {  # (op, the local every input gets) -> who uses it
+    ("max", 0.5): _SPLIT,
+    ("min", 0.5): _SPLIT,
+    ("max", 1.0): "1 to both inputs at the tie, as the rule [a ≥ b] gives",
+    ("min", 1.0): "1 to both inputs at the tie, as the rule [a ≤ b] gives",
+    ("relu", 1.0): "relu'(0) = 1, as PyTorch's clamp(x, min=0) gives",
+    ("relu", 0.5): "relu'(0) = ½",
+    ("abs", 1.0): "abs'(0) = 1, as JAX gives",
+    ("abs", -1.0): "abs'(0) = -1",
+}
+
+
+def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, float]], str]]:
+    """The other rules at the kink node k: each input's one-sided derivatives and their middle."""
+    node = bp.nodes[k]
+    op = OPERATIONS[node.op]
+    row = bp.rows[k]
+    if op.one_sided is None or row is None:
+        return []
+    positions = [p for p, l in enumerate(row) if l is not None]
+    options = []
+    for p in positions:
+        below, above = op.one_sided[p]
+        options.append(sorted({below, above, (below + above) / 2}))
+    current = tuple(local(k, p) for p in positions)
+    labels = [bp.nodes[j].label for j in node.inputs]
+    used = ", ".join(f"∂{node.label}/∂{labels[p]} = {_num(v)}" for p, v in zip(positions, current))
+    found = []
+    for combo in product(*options):
+        if combo == current:
+            continue
+        named = _NAMED_CONVENTIONS.get((op.name, combo[0])) if len(set(combo)) == 1 else None
+        given = ", ".join(f"∂{node.label}/∂{labels[p]} = {_num(v)}" for p, v in zip(positions, combo))
+        text = f"{named}: {given}" if named else given
+        found.append(([(k, p, v) for p, v in zip(positions, combo)], f"{text}, where bpcalc's rule gives {used}"))
+    return found

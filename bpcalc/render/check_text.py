@@ -1,0 +1,165 @@
+"""Plain text for checks and grades: report lines, CSV, a Markdown or TOML answer key. Imports no Rich."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Iterable
+
+from . import number
+
+if TYPE_CHECKING:
+    from ..assignment import Assignment, Graded, ProblemResult
+    from ..check import Check, Row
+
+VERDICT_WORDS = {"right": "right", "wrong": "wrong", "missing": "not answered"}
+ROOT = "the first wrong gradient: the likely root of the errors after it"
+
+
+def sentence(text: str) -> str:
+    """A diagnosis as a sentence: capital first letter, final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def source_line(source: str, limit: int = 60) -> str:
+    """A program on one line, shortened with an ellipsis."""
+    text = " ".join(source.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def point_text(at: dict, digits: int = 6) -> str:
+    return ", ".join(f"{name} = {number(value, digits)}" for name, value in at.items())
+
+
+def score_text(value: float | None) -> str:
+    """A score as people write it: 7.5, 7, 2.33."""
+    if value is None:
+        return "—"
+    return format(round(value, 2) + 0.0, "g")
+
+
+def row_lines(row: Row, digits: int = 6, root: bool = True) -> list[str]:
+    """One checked item as text: the verdict line, then its diagnoses."""
+    label = row.ask.label
+    if row.verdict == "missing":
+        lines = [f"{label}: not answered (right: {number(row.right, digits)})"]
+    elif row.verdict == "right":
+        lines = [f"{label} = {number(row.given, digits)}: right"]
+    else:
+        lines = [f"{label} = {number(row.given, digits)}: wrong, the right value is {number(row.right, digits)}"]
+        if row.root and root:
+            lines[0] += f" ({ROOT})"
+    lines += [f"  {sentence(d.message)}" for d in row.diagnoses]
+    return lines
+
+
+def check_summary(check: Check) -> str:
+    """One sentence under a check's rows."""
+    total = len(check.rows)
+    wrong, missing = check.count("wrong"), check.count("missing")
+    if not wrong and not missing:
+        return f"All {total} answers right." if total != 1 else "The answer is right."
+    parts = []
+    if wrong:
+        parts.append(f"{wrong} wrong")
+    if missing:
+        parts.append(f"{missing} not answered")
+    text = f"{total - wrong - missing} of {total} right, {' and '.join(parts)}."
+    root = check.root
+    if root is not None and wrong > 1:
+        text += f" {root.ask.label} is the likely root of the errors after it."
+    return text
+
+
+def problem_output(result: ProblemResult, digits: int = 6) -> str:
+    """A problem's report for Gradescope's `output`: every item not right, with its diagnoses."""
+    lines = []
+    several = result.check.count("wrong") > 1
+    for row in result.check.rows:
+        if not row.ok:
+            lines.extend(row_lines(row, digits, several))
+    if not lines:
+        lines.append("All answers right.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- grades as CSV
+
+
+def wrong_items(graded: Graded) -> list[str]:
+    """'1:df/dx' for every item not right, in problem and backprop order."""
+    return [f"{problem.id}:{row.ask.key}" for problem, row in graded.wrong()]
+
+
+def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
+    """One row per student: score, the maximum, each problem's score, the items not right, an error."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    ids = [p.id for p in assignment.problems]
+    writer.writerow(["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"])
+    for g in graded:
+        scores = {p.problem.id: p.score for p in g.problems}
+        writer.writerow([
+            g.student,
+            g.path,
+            score_text(g.score) if g.error is None else "",
+            score_text(g.max_score),
+            *[score_text(scores[i]) if i in scores else "" for i in ids],
+            " ".join(wrong_items(g)),
+            g.error or "",
+        ])
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the answer key
+
+
+def key_markdown(assignment: Assignment, digits: int = 6) -> str:
+    """The answer key as Markdown: a section and a table per problem."""
+    lines = [f"# {assignment.title}: answer key", ""]
+    for problem in assignment.problems:
+        heading = f"## Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
+        points = score_text(problem.points)
+        lines += [f"{heading} ({points} point{'s' if problem.points != 1 else ''})", ""]
+        source = problem.source.strip()
+        if "\n" in source:
+            lines += ["```", source, "```", ""]
+        else:
+            lines += [f"`{source}`", ""]
+        if problem.at:
+            lines += [f"at {point_text(problem.at, digits)}", ""]
+        lines += ["| asked | answer |", "|---|---|"]
+        for ask, value in key_rows(problem):
+            lines.append(f"| {ask.label} | {number(value, digits)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def key_rows(problem):
+    """(ask, right value) in backprop order."""
+    from ..check import order, right_answer
+
+    return [(ask, right_answer(problem.result, ask)) for ask in order(problem.asks)]
+
+
+def key_toml(assignment: Assignment) -> str:
+    """The answer key as an answer file (exact numbers): a submission that scores full marks."""
+    lines = [f"# {assignment.title}: answer key, written by bpcalc key --toml", 'student = "answer key"', ""]
+    for problem in assignment.problems:
+        lines.append(f"[{json.dumps(problem.id)}]")
+        for ask, value in key_rows(problem):
+            key = ask.key if ask.kind == "value" else json.dumps(ask.key)
+            lines.append(f"{key} = {_toml_number(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_number(value) -> str:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_number(v) for v in value) + "]"
+    return repr(float(value) + 0.0)

@@ -1,0 +1,253 @@
+"""The forward pass and the chain rule for every gradient, with the numbers, as LaTeX (amsmath). Imports no Rich.
+
+Each gradient is written the way the course writes it on the board,
+∂f/∂x = ∂f/∂q · ∂q/∂x = (−4)(1) = −4, one term per edge into the node (a
+fan-out is a sum of terms), from the same steps as the terminal table.
+"""
+from __future__ import annotations
+
+import re
+
+from ..graph import CONST, VAR, Result
+from . import number
+
+MAX_TERMS = 6  # a fan-out sum longer than this is shortened with \cdots
+PER_LINE = 3  # terms of a sum on one line before it is broken
+SOURCE_WIDTH = 100  # longest source line quoted in the header
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+    "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+}
+
+# Each operation written in its inputs' TeX ({a}, {b}); an op missing here is
+# written as \operatorname{name}(a, b), so a new op never breaks this renderer.
+FORMS = {
+    "add": "{a} + {b}",
+    "sub": "{a} - {b}",
+    "mul": "{a} \\cdot {b}",
+    "div": "\\frac{{a}}{{b}}",
+    "pow": "{a}^{{b}}",
+    "neg": "-{a}",
+    "max": "\\max({a}, {b})",
+    "min": "\\min({a}, {b})",
+    "relu": "\\operatorname{relu}({a})",
+    "abs": "\\lvert {a} \\rvert",
+    "exp": "\\exp({a})",
+    "log": "\\log({a})",
+    "sqrt": "\\sqrt{{a}}",
+    "sigmoid": "\\sigma({a})",
+    "tanh": "\\tanh({a})",
+    "softplus": "\\operatorname{softplus}({a})",
+    "logsigmoid": "\\log \\sigma({a})",
+    "sin": "\\sin({a})",
+    "cos": "\\cos({a})",
+    "tan": "\\tan({a})",
+    "matmul": "{a} \\mathbin{@} {b}",  # as typed: for vectors and matrices alike
+    "transpose": "{a}^{\\top}",
+}
+NEEDS_PARENS = {"add", "sub", "mul", "neg", "pow"}  # forms where a negative number as input is parenthesised
+
+_NUMBER = re.compile(r"(-?)(\d+(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?")
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "…": r"\ldots{}",
+}
+
+
+def text(s: str) -> str:
+    """Plain text escaped for LaTeX's text mode."""
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in s)
+
+
+def tex_number(shown: str) -> str:
+    """A number as bpcalc.render.number wrote it, in math mode: 1e-05 as 1 \\times 10^{-5}.
+
+    Anything that is not one plain number (a vector, one day) goes in \\text{}.
+    """
+    m = _NUMBER.fullmatch(shown)
+    if m is None:
+        if shown in ("inf", "-inf"):
+            return shown.replace("inf", "\\infty")
+        return "\\text{" + text(shown) + "}"
+    sign, digits, exponent = m.groups()
+    if exponent is None:
+        return sign + digits
+    return f"{sign}{digits} \\times 10^{{{int(exponent)}}}"
+
+
+def name(label: str) -> str:
+    """A label in math mode: w1 as w_{1}, w1_2 as w_{1,2}, phi_2 as \\phi_{2}, loss as \\mathit{loss}."""
+    base, _, sub = label.partition("_")
+    subs = [sub] if sub else []
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", base)
+    if m:
+        base, digits = m.groups()
+        subs.insert(0, digits)
+    if base in GREEK:
+        shown = "\\" + base
+    elif len(base) == 1:
+        shown = base
+    else:
+        shown = "\\mathit{" + text(base) + "}"
+    if subs:
+        shown += "_{" + ",".join(s if s.isdigit() else "\\mathit{" + text(s) + "}" for s in subs) + "}"
+    return shown
+
+
+def _partial(top: str, bottom: str) -> str:
+    return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
+
+
+def _factor(shown: str) -> str:
+    return f"({tex_number(shown)})"
+
+
+def _operand(result: Result, j: int, digits: int, parens: bool) -> str:
+    node = result.graph.nodes[j]
+    if node.op == CONST:
+        shown = tex_number(number(result.values[j], digits))
+        return f"({shown})" if parens and shown.startswith("-") else shown
+    return name(node.label)
+
+
+def forward_lines(result: Result, digits: int = 6) -> list[str]:
+    """One line per operation: its label, the operation on its inputs' labels, its value."""
+    graph = result.graph
+    lines = []
+    for i, node in enumerate(graph.nodes):
+        if node.op in (VAR, CONST):
+            continue
+        form = FORMS.get(node.op)
+        parens = node.op in NEEDS_PARENS
+        operands = [_operand(result, j, digits, parens) for j in node.inputs]
+        if form is None:
+            applied = f"\\operatorname{{{text(node.op)}}}(" + ", ".join(operands) + ")"
+        else:
+            applied = form
+            for key, operand in zip("ab", operands):
+                applied = applied.replace("{" + key + "}", operand)
+        lines.append(f"{name(node.label)} &= {applied} = {tex_number(number(result.values[i], digits))}")
+    return lines
+
+
+def backward_lines(result: Result, digits: int = 6) -> list[str]:
+    """The chain rule for every node a gradient reaches, from the output back, with the numbers."""
+    graph = result.graph
+    nodes = graph.nodes
+    out = len(nodes) - 1
+    f = name(result.output)
+    incoming: dict[int, list] = {}
+    for step in result.steps:
+        incoming.setdefault(step.input, []).append(step)
+    lines = []
+    for j in range(len(nodes) - 1, -1, -1):
+        grad = result.grads[j]
+        if grad is None:
+            continue
+        x = name(nodes[j].label)
+        total = tex_number(number(grad, digits))
+        lhs = _partial(f, x)
+        if j == out:
+            lines.append(f"{lhs} &= 1")
+            continue
+        received = sorted(incoming.get(j, []), key=lambda s: (s.node, s.position))  # in forward order
+        if not received:  # reached by no edge: an unused value
+            lines.append(f"{lhs} &= {total}")
+            continue
+        symbols, numbers = [], []
+        for step in received:
+            if step.node == out:
+                # The output's own local derivative: ∂f/∂x where f uses x directly.
+                local = _partial(f, x)
+                symbols.append(local if len(received) == 1 else f"\\left.{local}\\right|_{{\\text{{local}}}}")
+                numbers.append(_factor(number(step.local if step.local is not None else step.contribution, digits)))
+            else:
+                q = name(nodes[step.node].label)
+                symbols.append(f"{_partial(f, q)} \\, {_partial(q, x)}")
+                if step.local is None:  # an array op's vector-Jacobian product: only the result is a number
+                    numbers.append(_factor(number(step.contribution, digits)))
+                else:
+                    numbers.append(_factor(number(step.upstream, digits)) + _factor(number(step.local, digits)))
+        if len(received) > MAX_TERMS:
+            more = f"\\cdots \\text{{ ({len(received)} terms)}}"
+            symbols = symbols[: MAX_TERMS - 1] + [more]
+            numbers = numbers[: MAX_TERMS - 1] + [more]
+        if len(received) == 1 and received[0].node == out:
+            lines.append(f"{lhs} &= {total}")  # ∂f/∂x is the output's local derivative: nothing to chain
+        elif len(received) == 1 and received[0].local is None:
+            lines.append(f"{lhs} &= {symbols[0]} = {total}")  # an array op's vjp: no product of two numbers to show
+        elif len(symbols) <= PER_LINE:
+            lines.append(f"{lhs} &= {' + '.join(symbols)} = {' + '.join(numbers)} = {total}")
+        else:  # a wide fan-out: the terms three to a line, then the numbers, then the sum
+            lines.extend(_broken(f"{lhs} &= ", symbols))
+            lines.extend(_broken("&= ", numbers))
+            lines[-1] += f" = {total}"
+    return lines
+
+
+def _broken(first: str, terms: list[str]) -> list[str]:
+    """A long sum over several lines of an align*: PER_LINE terms each, continued with +."""
+    chunks = [terms[k:k + PER_LINE] for k in range(0, len(terms), PER_LINE)]
+    return [(first if n == 0 else "&\\quad + ") + " + ".join(chunk) for n, chunk in enumerate(chunks)]
+
+
+def _align(lines: list[str]) -> list[str]:
+    if not lines:
+        return []
+    return ["\\begin{align*}", *[line + " \\\\" for line in lines[:-1]], lines[-1], "\\end{align*}"]
+
+
+def _source_lines(result: Result) -> list[str]:
+    shown = []
+    for line in result.graph.source.strip().splitlines():
+        if len(line) > SOURCE_WIDTH:
+            line = line[: SOURCE_WIDTH - 1] + "…"
+        shown.append(line)
+    return shown
+
+
+def _point(result: Result, digits: int) -> list[tuple[str, str]]:
+    """The variables given a value, as (label, shown value); pi and e used as constants are not."""
+    nodes = result.graph.nodes
+    return [
+        (node.label, number(result.values[i], digits))
+        for i, node in enumerate(nodes)
+        if node.op == VAR and result.grads[i] is not None
+    ]
+
+
+def render(result: Result, digits: int = 6, standalone: bool = False) -> str:
+    """The forward pass and the chain rule, as two align* environments; `standalone` makes a whole document."""
+    forward = _align(forward_lines(result, digits))
+    backward = _align(backward_lines(result, digits))
+    f = name(result.output)
+    point = _point(result, digits)
+    if not standalone:
+        header = ["% bpcalc: " + line for line in _source_lines(result)]
+        if point:
+            header.append("% at " + ", ".join(f"{label} = {value}" for label, value in point))
+        body = header + ["% Forward pass", *forward, "% Backward pass: the chain rule for every gradient", *backward]
+        return "\n".join(body) + "\n"
+    source = " \\\\\n".join(text(line) for line in _source_lines(result))
+    at = "at $" + ", ".join(f"{name(label)} = {tex_number(value)}" for label, value in point) + "$" if point else ""
+    body = [
+        "\\documentclass{article}",
+        "\\usepackage[utf8]{inputenc}",
+        "\\usepackage{amsmath}",
+        "\\usepackage[margin=2cm]{geometry}",
+        "\\allowdisplaybreaks",
+        "\\begin{document}",
+        "\\section*{Backpropagation, step by step}",
+        "\\begin{flushleft}",
+        "\\texttt{" + source + "}" + (" \\\\\n" + at if at else ""),
+        "\\end{flushleft}",
+        "\\subsection*{Forward pass}",
+        *forward,
+        f"\\subsection*{{Backward pass: the chain rule from ${f}$ back to the inputs}}",
+        *backward,
+        "\\end{document}",
+    ]
+    return "\n".join(body) + "\n"
+

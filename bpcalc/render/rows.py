@@ -1,0 +1,135 @@
+"""The three step tables as rows of plain strings, for the renderers that are not Rich (Markdown, HTML).
+
+The cells are the terminal table's, built from the same Result (values, grads,
+steps), so a Markdown or notebook table and `bpcalc grad`'s table cannot
+disagree; tests/test_render_markdown.py checks that they match cell for cell.
+Imports no Rich.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..graph import CONST, VAR, Result
+from ..ops import OPERATIONS
+from . import number
+
+MAX_TERMS = 6  # a fan-out sum longer than this is shown shortened, as in the terminal table
+MAX_ROWS = 400  # rows per table before the middle is elided, as in the terminal table
+TEXT_WIDTH = 30  # longest source text shown for a node
+
+
+class Table(NamedTuple):
+    """One table: a title, column headers, and rows of cells; a row of None marks elided rows."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...] | None]
+    hidden: int  # how many rows the elision left out (0: none)
+    numeric: tuple[bool, ...]  # columns of numbers, aligned right
+
+
+def upstream_sum(terms: list, total, digits: int) -> str:
+    """A fan-out sum as the terminal table writes it: '3 + 3 + 1 = 7'."""
+    shown = [number(t, digits) for t in terms]
+    if len(shown) > MAX_TERMS:
+        shown = shown[: MAX_TERMS - 1] + [f"… ({len(terms)} terms)"]
+    text = shown[0]
+    for term in shown[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return f"{text} = {number(total, digits)}"
+
+
+def _shape(shape: tuple) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+def _elide(items: list, limit: int) -> list:
+    if limit <= 0 or len(items) <= limit:
+        return items
+    half = limit // 2
+    return items[:half] + [None] + items[len(items) - half:]
+
+
+def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
+    """Every node in topological order: label, op, inputs, source text, value."""
+    graph = result.graph
+    shapes = getattr(result, "shapes", None)  # set when the graph holds arrays
+    ids = _elide(list(range(len(graph.nodes))), max_rows)
+    rows: list[tuple[str, ...] | None] = []
+    for i in ids:
+        if i is None:
+            rows.append(None)
+            continue
+        node = graph.nodes[i]
+        inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
+        text = "" if node.op in (VAR, CONST) else graph.text(i, TEXT_WIDTH)
+        shape = (_shape(shapes[i]),) if shapes is not None else ()
+        rows.append((node.label, node.op, inputs, text, *shape, number(result.values[i], digits)))
+    hidden = len(graph.nodes) - (len(ids) - 1) if None in ids else 0
+    extra = ("shape",) if shapes is not None else ()
+    return Table("Forward pass", ("node", "op", "inputs", "expression", *extra, "value"), rows, hidden,
+                 (False, False, False, False, *(False for _ in extra), True))
+
+
+def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
+    """The reverse pass in visiting order: each node's upstream gradient and what it passes down."""
+    nodes = result.graph.nodes
+    out = result.output
+    incoming: dict[int, list] = {}
+    by_node: dict[int, list] = {}
+    for step in result.steps:
+        incoming.setdefault(step.input, []).append(step)
+        by_node.setdefault(step.node, []).append(step)
+    visited = [i for i in range(len(nodes) - 1, -1, -1) if result.grads[i] is not None]
+    ids = _elide(visited, max_rows)
+    rows: list[tuple[str, ...] | None] = []
+    for i in ids:
+        if i is None:
+            rows.append(None)
+            continue
+        grad = result.grads[i]
+        node = nodes[i]
+        received = sorted(incoming.get(i, []), key=lambda s: (s.node, s.position))  # in forward order
+        upstream = upstream_sum([s.contribution for s in received], grad, digits) if len(received) > 1 else number(grad, digits)
+        steps = by_node.get(i, [])
+        if not steps:
+            rows.append((node.label, upstream, "", "", ""))
+            continue
+        op = OPERATIONS[node.op]
+        labels = [nodes[j].label for j in node.inputs]
+        for n, step in enumerate(steps):
+            formula = op.show(step.position, labels)
+            local = number(step.local, digits)
+            shown_local = formula if formula == local or step.local is None else f"{formula} = {local}"
+            if isinstance(step.local, float) and isinstance(step.upstream, float):
+                contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
+            else:  # an array op's vjp, or an element-wise product with arrays
+                contribution = number(step.contribution, digits)
+            rows.append((node.label if n == 0 else "", upstream if n == 0 else "", labels[step.position], shown_local, contribution))
+    hidden = len(visited) - (len(ids) - 1) if None in ids else 0
+    return Table(
+        f"Backward pass: from {out} back to the inputs",
+        ("node", f"upstream ∂{out}/∂node", "input", "local ∂node/∂input", "contribution"),
+        rows, hidden, (False, False, False, False, False),
+    )
+
+
+def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
+    """The output's value and the gradient for every variable (or --wrt)."""
+    graph = result.graph
+    out = result.output
+    names = _elide(list(result.gradient), max_rows)
+    rows: list[tuple[str, ...] | None] = []
+    for name in names:
+        if name is None:
+            rows.append(None)
+            continue
+        rows.append((name, number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
+    hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
+    return Table(f"{out} = {number(result.value, digits)}", ("name", "value", f"∂{out}/∂name"), rows, hidden,
+                 (False, True, True))
+
+
+def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
+    """Forward, backward and summary, in the order the terminal prints them."""
+    return [forward(result, digits, max_rows), backward(result, digits, max_rows), summary(result, digits, max_rows)]

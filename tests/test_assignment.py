@@ -1,0 +1,519 @@
+"""Tests for bpcalc/assignment.py and the commands around it: `check --assignment`, `grade`, `key`."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bpcalc.assignment import (
+    check_submission,
+    grade,
+    load_assignment,
+    read_data,
+    read_submission,
+    submission_files,
+)
+from bpcalc.check import Tolerance
+from bpcalc.cli import app
+from bpcalc.errors import AnswerError, MathError
+from bpcalc.render.check_json import gradescope, graded_dict, grades_jsonl, key_dict
+from bpcalc.render.check_table import grades_table, key_report, to_text
+from bpcalc.render.check_text import grades_csv, key_markdown, key_toml
+
+runner = CliRunner()
+
+HOMEWORK = '''
+title = "Homework 3"
+
+[[problems]]
+id = "1"
+title = "the (x+y)*z graph"
+expression = "q = x + y; f = q * z"
+at = "x=-2, y=5, z=-4"
+ask = ["q", "f", "df/dq", "df/dx", "df/dy", "df/dz"]
+
+[[problems]]
+id = "2"
+title = "hinge loss"
+expression = "max(0, 1 - w*phi*y)"
+at = { w = 0.5, phi = 1, y = 1 }
+ask = "f, df/dw, df/dphi"
+points = 3
+
+[[problems]]
+id = "fanout"
+program = """
+a = x*x
+f = a + x
+"""
+at = "x=3"
+'''
+
+ALICE = '''
+[1]
+q = 3
+f = -12
+"df/dq" = -4
+"df/dx" = -4
+"df/dy" = -4
+"df/dz" = 3
+[2]
+f = 0.5
+grad = { w = -1, phi = -0.5 }
+[fanout]
+f = 12
+"d/dx" = 7
+'''
+
+BOB = {
+    "student": "Bob B.",
+    "1": {"q": 3, "f": -12, "df/dq": 3, "df/dx": 3, "df/dy": 3, "df/dz": -4},
+    "2": "f=0.5, df/dw=1, df/dphi=-0.5",
+    "fanout": {"f": 12, "df/dx": 6},
+}
+
+
+@pytest.fixture
+def homework(tmp_path) -> Path:
+    path = tmp_path / "hw.toml"
+    path.write_text(HOMEWORK, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path, homework) -> Path:
+    """A folder of submissions: two good ones, a malformed one, a file that is not an answer file."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "alice.toml").write_text(ALICE, encoding="utf-8")
+    (subs / "bob.json").write_text(json.dumps(BOB), encoding="utf-8")
+    (subs / "carol.toml").write_text("[1]\nq = 3\nf = = -12\n", encoding="utf-8")
+    (subs / "README.txt").write_text("not an answer file\n", encoding="utf-8")
+    (subs / ".hidden.toml").write_text("junk = = 1\n", encoding="utf-8")
+    return subs
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+# ---------------------------------------------------------------- assignments
+
+
+def test_load(homework):
+    hw = load_assignment(homework)
+    assert hw.title == "Homework 3"
+    assert [p.id for p in hw.problems] == ["1", "2", "fanout"]
+    assert [a.key for a in hw.problems[0].asks] == ["q", "f", "df/dq", "df/dx", "df/dy", "df/dz"]
+    assert [a.key for a in hw.problems[1].asks] == ["f", "df/dw", "df/dphi"]
+    # no ask: the output's value and its gradient for every variable
+    assert [a.key for a in hw.problems[2].asks] == ["f", "df/dx"]
+    assert [p.points for p in hw.problems] == [6, 3, 2]
+    assert hw.max_score == 11
+    assert hw.problems[1].at == {"w": 0.5, "phi": 1.0, "y": 1.0}
+    assert hw.problems[0].result.value == -12
+
+
+def test_settings_in_the_file_and_overrides(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text('places = 2\ntie = "split"\n[[problems]]\nexpression = "max(x, y)"\nat = "x=1,y=1"\n'
+                    '[[problems]]\nexpression = "x"\nat = "x=1"\nrtol = 0.1\natol = 0\n', encoding="utf-8")
+    hw = load_assignment(path)
+    assert [p.id for p in hw.problems] == ["1", "2"]  # ids default to the position
+    assert hw.problems[0].tolerance == Tolerance(places=2)
+    assert hw.problems[0].tie == "split"
+    assert hw.problems[1].tolerance.places == 2  # a file-wide setting reaches every problem ...
+    assert load_assignment(path, tolerance=Tolerance(0.5, 0)).problems[0].tolerance == Tolerance(0.5, 0)
+    assert load_assignment(path, tie="indicator").problems[0].tie == "indicator"
+
+
+def test_problem_settings_override_the_file(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text('rtol = 0.05\n[[problems]]\nexpression = "x"\nat = "x=1"\natol = 0\n', encoding="utf-8")
+    assert load_assignment(path).problems[0].tolerance == Tolerance(0.05, 0)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('title = "x"\n', "no problems"),
+        ("[[problem]]\nexpression = 'x'\n", "unknown key 'problem'"),
+        ("[[problems]]\nexpresion = 'x'\n", "did you mean 'expression'"),
+        ("[[problems]]\nat = 'x=1'\n", "give the expression"),
+        ("[[problems]]\nexpression = 'x'\nprogram = 'x'\n", "give the expression"),
+        ("[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n", "two problems have the id 'a'"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = ['df/dy']\n", "problem 1: ask: 'df/dy'"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = ['x', 'x']\n", "lists x twice"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = 3\n", "ask must be a list"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\npoints = -1\n", "points must be a number"),
+        ("[[problems]]\nexpression = '(x'\nat = 'x=1'\n", "problem 1: the expression ends too early"),
+        ("[[problems]]\nexpression = 'x*y'\nat = 'x=1'\n", "problem 1: no value for y"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nplaces = 99\n", "--places must be"),
+        ("[[problems]]\nexpression = 'x'\nat = 'x=1'\ntie = 'half'\n", "unknown tie convention"),
+        ("[[problems]\n", "not valid TOML"),
+    ],
+)
+def test_bad_assignments(tmp_path, text, message):
+    path = tmp_path / "hw.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(Exception) as info:
+        load_assignment(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_undefined_math_in_a_problem_keeps_exit_code_3(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text("[[problems]]\nid = 'logs'\nexpression = 'log(x)'\nat = 'x=-1'\n", encoding="utf-8")
+    with pytest.raises(MathError, match="problem logs: log is undefined"):
+        load_assignment(path)
+    result = invoke("key", path)
+    assert result.exit_code == 3
+
+
+def test_json_assignment(tmp_path):
+    path = tmp_path / "hw.json"
+    path.write_text(json.dumps({"problems": [{"expression": "x*y", "at": {"x": 2, "y": 3}}]}), encoding="utf-8")
+    assert load_assignment(path).problems[0].result.value == 6
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_read_data_by_suffix_and_by_content(tmp_path):
+    (tmp_path / "a.toml").write_text("q = 3\n", encoding="utf-8")
+    (tmp_path / "a.json").write_text('{"q": 3}', encoding="utf-8")
+    (tmp_path / "a.txt").write_text('{"q": 3}', encoding="utf-8")
+    (tmp_path / "b.txt").write_text("q = 3\n", encoding="utf-8")
+    for name in ("a.toml", "a.json", "a.txt", "b.txt"):
+        assert read_data(tmp_path / name) == {"q": 3}
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("a.json", '{"q": 3,}', "not valid JSON"),
+        ("a.json", '{"q": NaN}', "not valid JSON"),
+        ("a.json", "[1, 2]", "must be an object"),
+        ("a.toml", "q = \n", "not valid TOML"),
+    ],
+)
+def test_read_data_errors(tmp_path, name, text, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AnswerError, match=message):
+        read_data(path)
+
+
+def test_read_data_from_a_folder_or_nothing(tmp_path):
+    with pytest.raises(AnswerError, match="is a folder"):
+        read_data(tmp_path)
+    with pytest.raises(AnswerError, match="cannot read"):
+        read_data(tmp_path / "missing.toml")
+
+
+# ---------------------------------------------------------------- submissions
+
+
+def test_read_submission(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "alice.toml"
+    path.write_text(ALICE, encoding="utf-8")
+    sub = read_submission(path, hw)
+    assert sub.student == "alice"
+    assert sorted(sub.answers) == ["1", "2", "fanout"]
+    assert ("d/dw", -1) in sub.answers["2"]
+
+
+def test_a_submission_names_its_student_and_answers_in_the_notation(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({**BOB, "4": {"x": 1}}), encoding="utf-8")
+    sub = read_submission(path, hw)
+    assert sub.student == "Bob B."
+    assert sub.answers["2"] == [("f", "0.5"), ("df/dw", "1"), ("df/dphi", "-0.5")]
+    assert any("'4' is not a problem" in n for n in sub.notes)
+
+
+def test_one_problem_answers_at_the_top(tmp_path):
+    hw_path = tmp_path / "hw.toml"
+    hw_path.write_text("[[problems]]\nexpression = 'x*x + x'\nat = 'x=3'\n", encoding="utf-8")
+    hw = load_assignment(hw_path)
+    path = tmp_path / "s.toml"
+    path.write_text('f = 12\n[grad]\nx = 7\n', encoding="utf-8")
+    graded = check_submission(hw, read_submission(path, hw))
+    assert graded.score == 2 and graded.ok
+
+
+def test_check_submission_scores_and_diagnoses(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "bob.json"
+    path.write_text(json.dumps(BOB), encoding="utf-8")
+    graded = check_submission(hw, read_submission(path, hw))
+    scores = [p.score for p in graded.problems]
+    assert scores == [2, 2, 1]  # 2 of 6 items at 1 point; 2 of 3 at 1; 1 of 2 at 1
+    assert graded.score == 5 and graded.max_score == 11 and not graded.ok
+    wrong = {(p.id, r.ask.key): [d.kind for d in r.diagnoses] for p, r in graded.wrong()}
+    assert wrong == {
+        ("1", "df/dz"): ["swap"],
+        ("1", "df/dq"): ["swap"],
+        ("1", "df/dy"): ["carried"],
+        ("1", "df/dx"): ["carried"],
+        ("2", "df/dw"): ["upstream", "sign"],  # phi = y = 1: both mistakes give 1
+        ("fanout", "df/dx"): ["fanout"],
+    }
+
+
+def test_missing_and_not_asked_answers(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "s.toml"
+    path.write_text('[1]\nq = 3\nz = -4\n"df/dw" = 1\n', encoding="utf-8")
+    graded = check_submission(hw, read_submission(path, hw))
+    first = graded.problems[0]
+    assert first.score == 1
+    assert [r.verdict for r in first.check.rows] == ["right"] + ["missing"] * 5
+    assert all(r.diagnoses == [] for r in first.check.rows)
+    assert "problem 1: z is not asked; not graded" in graded.notes
+    assert any("no variable or named value 'w'" in n for n in graded.notes)
+    assert graded.problems[1].score == 0
+
+
+def test_a_malformed_answer_breaks_the_submission(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "s.toml"
+    path.write_text('[1]\nq = "three"\n', encoding="utf-8")
+    with pytest.raises(AnswerError, match="problem 1, q"):
+        check_submission(hw, read_submission(path, hw))
+
+
+def test_points_split_evenly(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text("[[problems]]\nexpression = 'x*y'\nat = 'x=2,y=3'\nask = ['f', 'df/dx', 'df/dy']\npoints = 1\n", encoding="utf-8")
+    hw = load_assignment(path)
+    sub = tmp_path / "s.toml"
+    sub.write_text('[1]\nf = 6\n"df/dx" = 3\n', encoding="utf-8")
+    assert check_submission(hw, read_submission(sub, hw)).score == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------- bulk grading
+
+
+def test_submission_files_skip_other_files_and_the_assignment(folder, homework):
+    (folder / "hw.toml").write_text(homework.read_text(), encoding="utf-8")
+    names = [f.name for f in submission_files([folder], exclude=[folder / "hw.toml"])]
+    assert names == ["alice.toml", "bob.json", "carol.toml"]
+    assert [f.name for f in submission_files([folder / "bob.json", folder / "README.txt"])] == ["bob.json", "README.txt"]
+
+
+def test_submission_files_errors(tmp_path):
+    with pytest.raises(AnswerError, match="no such file or folder"):
+        submission_files([tmp_path / "nope"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(AnswerError, match="no .toml or .json"):
+        submission_files([empty])
+
+
+def test_grade_a_folder_with_a_malformed_file(folder, homework):
+    hw = load_assignment(homework)
+    seen = []
+    graded = grade(hw, submission_files([folder]), progress=seen.append)
+    assert seen == [1, 2, 3]
+    assert [g.student for g in graded] == ["alice", "Bob B.", "carol"]
+    assert [g.score for g in graded] == [11, 5, None]
+    assert graded[2].error.startswith("not valid TOML") and "line 3" in graded[2].error
+    assert graded[0].ok
+
+
+def test_two_files_of_one_student_keep_apart(tmp_path, homework):
+    hw = load_assignment(homework)
+    for name in ("ann.toml", "ann.json"):
+        (tmp_path / name).write_text('student = "Ann"\n' if name.endswith("toml") else '{"student": "Ann"}', encoding="utf-8")
+    graded = grade(hw, [tmp_path / "ann.toml", tmp_path / "ann.json"])
+    assert [g.student for g in graded] == ["Ann (ann.toml)", "Ann (ann.json)"]
+
+
+def test_csv_and_jsonl(folder, homework):
+    hw = load_assignment(homework)
+    graded = grade(hw, submission_files([folder]))
+    rows = list(csv.DictReader(io.StringIO(grades_csv(graded, hw))))
+    assert [r["student"] for r in rows] == ["alice", "Bob B.", "carol"]
+    assert rows[0]["score"] == "11" and rows[0]["max_score"] == "11" and rows[0]["wrong"] == ""
+    assert rows[1]["problem 1"] == "2" and rows[1]["wrong"].split() == ["1:df/dz", "1:df/dq", "1:df/dy", "1:df/dx", "2:df/dw", "fanout:df/dx"]
+    assert rows[2]["score"] == "" and "not valid TOML" in rows[2]["error"]
+    lines = [json.loads(line) for line in grades_jsonl(graded).splitlines()]
+    assert lines[0] == {"student": "alice", "file": str(folder / "alice.toml"), "score": 11, "max_score": 11,
+                        "problems": {"1": 6, "2": 3, "fanout": 2}, "wrong": [], "error": None}
+    assert lines[1]["wrong"][0] == {"problem": "1", "asked": "df/dz", "given": -4, "right": 3, "verdict": "wrong", "diagnoses": ["swap"]}
+    assert lines[2]["score"] is None and lines[2]["error"]
+
+
+def test_grades_table(folder, homework):
+    hw = load_assignment(homework)
+    text = to_text(grades_table(grade(hw, submission_files([folder])), hw), width=160)
+    assert "Homework 3: 3 submissions" in text
+    assert "not graded: not valid TOML" in text
+    assert "1:df/dz" in text
+
+
+def test_gradescope_results(homework, folder):
+    hw = load_assignment(homework)
+    (graded,) = grade(hw, [folder / "bob.json"])
+    results = gradescope(graded)
+    json.dumps(results, allow_nan=False)
+    assert results["score"] == 5
+    assert [t["name"] for t in results["tests"]] == ["Problem 1: the (x+y)*z graph", "Problem 2: hinge loss", "Problem fanout"]
+    assert [(t["score"], t["max_score"], t["status"]) for t in results["tests"]] == [(2, 6, "failed"), (2, 3, "failed"), (1, 2, "failed")]
+    first = results["tests"][0]["output"]
+    assert "∂f/∂z = -4: wrong, the right value is 3 (the first wrong gradient" in first
+    assert "Follows from your answer ∂f/∂q = 3: this step itself is right." in first
+    assert "A fan-out sum left out" in results["tests"][2]["output"]
+    assert "root" not in results["tests"][2]["output"]  # a single wrong answer is no root of others
+    (good,) = grade(hw, [folder / "alice.toml"])
+    assert gradescope(good)["score"] == 11 and all(t["status"] == "passed" for t in gradescope(good)["tests"])
+    (broken,) = grade(hw, [folder / "carol.toml"])
+    assert gradescope(broken) == {"score": 0, "output": f"Your answer file could not be graded: {broken.error}", "tests": []}
+
+
+# ---------------------------------------------------------------- the key
+
+
+def test_key_renderers_and_a_full_marks_round_trip(homework, tmp_path):
+    hw = load_assignment(homework)
+    data = key_dict(hw)
+    assert data["schema"] == "bpcalc.key/1" and data["max_score"] == 11
+    answers = {a["asked"]: a["value"] for a in data["problems"][0]["answers"]}
+    assert answers == {"q": 3, "f": -12, "df/dz": 3, "df/dq": -4, "df/dy": -4, "df/dx": -4}
+    md = key_markdown(hw)
+    assert md.startswith("# Homework 3: answer key\n")
+    assert "## Problem 1: the (x+y)*z graph (6 points)" in md and "| ∂f/∂z | 3 |" in md
+    assert "```\na = x*x\nf = a + x\n```" in md
+    text = to_text(key_report(hw))
+    assert "Problem 2: hinge loss (3 points)" in text and "∂f/∂w" in text
+    key = tmp_path / "key.toml"
+    key.write_text(key_toml(hw), encoding="utf-8")
+    graded = check_submission(hw, read_submission(key, hw))
+    assert graded.ok and graded.score == hw.max_score and graded.student == "answer key"
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def test_cli_check_assignment(homework, folder):
+    result = invoke("check", "--assignment", homework, "--answers", folder / "alice.toml")
+    assert result.exit_code == 0, result.stderr
+    assert "alice: 11 of 11 points" in result.stdout
+    result = invoke("check", "--assignment", homework, "--answers", folder / "bob.json")
+    assert result.exit_code == 1
+    assert "Problem 1: the (x+y)*z graph — 2 of 6 points" in result.stdout
+    data = json.loads(invoke("check", "--assignment", homework, "--answers", folder / "bob.json", "--json").stdout)
+    assert data["schema"] == "bpcalc.submission/1" and data["score"] == 5
+    assert data["problems"][0]["rows"][2]["diagnoses"][0]["kind"] == "swap"
+    assert invoke("check", "--assignment", homework, "--answers", folder / "carol.toml").exit_code == 2
+
+
+def test_cli_check_assignment_overrides_the_tolerance(homework, tmp_path):
+    sub = tmp_path / "s.toml"
+    sub.write_text('[fanout]\nf = 12.4\n"df/dx" = 7\n', encoding="utf-8")
+    data = json.loads(invoke("check", "--assignment", homework, "--answers", sub, "--json").stdout)
+    assert data["problems"][2]["rows"][0]["verdict"] == "wrong"  # 3 % off
+    data = json.loads(invoke("check", "--assignment", homework, "--answers", sub, "--json", "--rtol", "0.05").stdout)
+    assert data["problems"][2]["rows"][0]["verdict"] == "right"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--assignment", "HW"], "add --answers FILE"),
+        (["x", "--assignment", "HW", "--answers", "HW"], "drop EXPR"),
+        (["--assignment", "HW", "--expect", "f=1"], "use --answers FILE"),
+    ],
+)
+def test_cli_check_assignment_usage(homework, args, message):
+    result = invoke("check", *[str(homework) if a == "HW" else a for a in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_grade(folder, homework, tmp_path):
+    out_csv, out_jsonl = tmp_path / "g.csv", tmp_path / "g.jsonl"
+    result = invoke("grade", homework, folder, "--csv", out_csv, "--jsonl", out_jsonl)
+    assert result.exit_code == 2  # carol's file is broken ...
+    assert "alice" in result.stdout and "Bob B." in result.stdout  # ... and the others are graded
+    assert "carol.toml: not valid TOML" in result.stderr and "the others are" in result.stderr
+    assert len(out_csv.read_text().splitlines()) == 4
+    assert len(out_jsonl.read_text().splitlines()) == 3
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_grade_to_stdout(folder, homework):
+    result = invoke("grade", homework, folder / "alice.toml", folder / "bob.json", "--csv", "-")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("student,file,score,max_score,problem 1,problem 2,problem fanout,wrong,error\n")
+    result = invoke("grade", homework, folder / "alice.toml", "--jsonl", "-")
+    assert json.loads(result.stdout)["score"] == 11
+
+
+def test_cli_grade_progress(folder, homework):
+    result = invoke("grade", homework, folder / "alice.toml", folder / "bob.json", "--progress")
+    assert result.exit_code == 0
+    assert "Bob B." in result.stdout
+
+
+def test_cli_gradescope(folder, homework, tmp_path):
+    results = tmp_path / "results.json"
+    one = tmp_path / "submission"
+    one.mkdir()
+    (one / "answers.json").write_text(json.dumps(BOB), encoding="utf-8")
+    result = invoke("grade", homework, one, "--gradescope", results)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(results.read_text())
+    assert data["score"] == 5 and len(data["tests"]) == 3
+    result = invoke("grade", homework, folder, "--gradescope", results)
+    assert result.exit_code == 2 and "one submission" in result.stderr
+
+
+def test_cli_grade_errors(homework, tmp_path):
+    assert invoke("grade", homework, tmp_path / "nope").exit_code == 2
+    assert invoke("grade", tmp_path / "nope.toml", tmp_path).exit_code == 2
+    assert invoke("grade", homework).exit_code == 2  # no submissions: usage
+
+
+def test_cli_key(homework):
+    result = invoke("key", homework)
+    assert result.exit_code == 0 and "Homework 3: answer key" in result.stdout
+    assert json.loads(invoke("key", homework, "--json").stdout)["problems"][2]["answers"][1]["value"] == 7
+    assert invoke("key", homework, "--markdown").stdout.startswith("# Homework 3: answer key")
+    assert '"df/dz" = 3.0' in invoke("key", homework, "--toml").stdout
+    bad = invoke("key", homework, "--json", "--markdown")
+    assert bad.exit_code == 2 and "one of --json, --markdown and --toml" in bad.stderr
+
+
+def test_graded_dict_is_strict_json(folder, homework):
+    hw = load_assignment(homework)
+    for g in grade(hw, submission_files([folder])):
+        json.dumps(graded_dict(g), allow_nan=False)
+
+
+def test_cli_gradescope_without_an_answer_file_still_writes_results(homework, tmp_path):
+    results = tmp_path / "results.json"
+    empty = tmp_path / "submission"
+    empty.mkdir()
+    (empty / "answers.txt").write_text("f = 12\n", encoding="utf-8")
+    result = invoke("grade", homework, empty, "--gradescope", results)
+    assert result.exit_code == 2
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and "no .toml or .json answer files" in data["output"] and data["tests"] == []
+
+
+def test_cli_gradescope_with_a_broken_file(homework, folder, tmp_path):
+    results = tmp_path / "results.json"
+    result = invoke("grade", homework, folder / "carol.toml", "--gradescope", results)
+    assert result.exit_code == 2
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and "not valid TOML" in data["output"]

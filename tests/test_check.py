@@ -1,0 +1,671 @@
+"""Tests for bpcalc/check.py and `bpcalc check EXPR`: the answer notation, tolerances, diagnoses, the report."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+import bpcalc
+from bpcalc.check import (
+    ATOL,
+    RTOL,
+    Tolerance,
+    agrees,
+    answer_items,
+    answer_value,
+    check,
+    resolve,
+    rounded,
+)
+from bpcalc.cli import app
+from bpcalc.errors import AnswerError, ExitCode, InputError
+from bpcalc.parse import parse
+from bpcalc.render.check_json import check_dict
+from bpcalc.render.check_table import check_report, to_text
+
+runner = CliRunner()
+
+HEADLINE = "q = x + y; f = q * z"
+HEADLINE_AT = "x=-2,y=5,z=-4"
+HEADLINE_ANSWERS = "q=3, f=-12, df/dq=-4, df/dx=-4, df/dy=-4, df/dz=3"
+NEURON = "-y*log(sigmoid(w*x))"  # worked example 3
+NEURON_AT = "x=0.5,w=0.8,y=1"
+HINGE = "max(0, 1 - w*phi*y)"
+LAYER = "y1 = x1*w11 + x2*w21 + x3*w31; y2 = x1*w12 + x2*w22 + x3*w32; L = (y1 - t1)^2 + (y2 - t2)^2"  # example 9
+LAYER_AT = "x1=1, x2=2, x3=-1, w11=0.1, w21=0.4, w31=-0.5, w12=-0.2, w22=0.3, w32=0.6, t1=1, t2=0"
+TANH = "h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2"  # example 10
+TANH_AT = "x=1.5,w1=0.7,b1=-0.2,w2=-1.3,b2=0.4,t=1"
+
+
+def row(result, label):
+    return next(r for r in result.rows if r.ask.label == label)
+
+
+def kinds(result, label):
+    return [d.kind for d in row(result, label).diagnoses]
+
+
+# ---------------------------------------------------------------- the notation
+
+
+@pytest.mark.parametrize(
+    "key, kind, name",
+    [
+        ("q", "value", "q"),
+        ("f", "value", "f"),
+        ("x", "value", "x"),
+        ("df/dq", "grad", "q"),
+        ("d/dq", "grad", "q"),
+        ("∂f/∂x", "grad", "x"),
+        ("∂/∂z", "grad", "z"),
+        (" df / dx ", "grad", "x"),
+        ("df/df", "grad", "f"),
+    ],
+)
+def test_keys(key, kind, name):
+    graph = parse(HEADLINE)
+    ask = resolve(key, graph)
+    assert (ask.kind, ask.name) == (kind, name)
+    assert ask.node == graph.names.get(name, graph.output)
+
+
+def test_key_and_label():
+    ask = resolve("d/dq", parse(HEADLINE))
+    assert ask.key == "df/dq" and ask.label == "∂f/∂q"
+    assert resolve("q", parse(HEADLINE)).key == "q"
+
+
+def test_the_output_of_an_unnamed_expression_is_f():
+    graph = parse("(x+y)*z")
+    assert resolve("f", graph).node == graph.output
+    assert resolve("df/dx", graph).name == "x"
+
+
+def test_a_gradient_of_another_output_is_an_error():
+    with pytest.raises(AnswerError, match="the output is called 'L', not 'f'") as info:
+        resolve("df/dx", parse(TANH))
+    assert "dL/dx" in info.value.hint
+
+
+def test_an_unknown_name_suggests_the_nearest():
+    with pytest.raises(AnswerError, match="no variable or named value 'qq'") as info:
+        resolve("df/dqq", parse(HEADLINE))
+    assert "did you mean 'q'" in info.value.hint
+
+
+def test_a_key_that_is_no_name():
+    with pytest.raises(AnswerError, match="neither a name"):
+        resolve("2q", parse(HEADLINE))
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("3", 3.0), ("-0.25", -0.25), (".5", 0.5), ("1e-3", 1e-3), ("-1/3", -1 / 3), ("1 / 4", 0.25), ("−4", -4.0), (7, 7.0), (2.5, 2.5)],
+)
+def test_answer_values(text, value):
+    assert answer_value(text, item="q") == value
+
+
+@pytest.mark.parametrize("text", ["abc", "1/0", "", "3x", True, None, "nan", "inf", float("nan"), {"a": 1}])
+def test_answer_values_that_are_not_numbers(text):
+    with pytest.raises(AnswerError):
+        answer_value(text, item="q")
+
+
+def test_items_from_the_notation():
+    assert answer_items("q=3, f=-12; df/dq=-4\n d/dx = -1/2") == [("q", "3"), ("f", "-12"), ("df/dq", "-4"), ("d/dx", "-1/2")]
+
+
+@pytest.mark.parametrize("text", ["q", "q=", "=3", "q=3, f"])
+def test_malformed_items(text):
+    with pytest.raises(AnswerError, match="not of the form name=number"):
+        answer_items(text)
+
+
+def test_items_from_a_mapping_with_a_grad_table():
+    items = answer_items({"student": "ada", "q": 3, "df/dz": 3, "grad": {"x": -4, "q": -4}})
+    assert items == [("q", 3), ("df/dz", 3), ("d/dx", -4), ("d/dq", -4)]
+
+
+def test_a_mapping_with_problem_tables_needs_an_assignment():
+    with pytest.raises(AnswerError, match="table of answers") as info:
+        answer_items({"1": {"q": 3}})
+    assert "--assignment" in info.value.hint
+
+
+def test_an_answer_given_twice():
+    with pytest.raises(AnswerError, match="answered twice"):
+        check(HEADLINE, HEADLINE_AT, "df/dx=-4, ∂f/∂x=-4")
+
+
+def test_no_answers():
+    with pytest.raises(AnswerError, match="no answers"):
+        check(HEADLINE, HEADLINE_AT, "")
+
+
+# ---------------------------------------------------------------- tolerance
+
+
+def test_the_defaults_suit_hand_computed_answers():
+    assert (RTOL, ATOL) == (1e-2, 1e-3)
+    result = check(NEURON, NEURON_AT, "f=0.513, df/dw=-0.2007, df/dx=-0.32, df/dy=0.51")
+    assert result.ok, [(r.ask.label, r.given, r.right) for r in result.rows if not r.ok]
+
+
+def test_the_defaults_reject_a_rounding_too_coarse():
+    result = check(NEURON, NEURON_AT, "f=0.5, df/dw=-0.2")
+    assert row(result, "f").verdict == "wrong"  # 2.5 % off
+    assert row(result, "∂f/∂w").verdict == "right"  # 0.3 % off
+
+
+@pytest.mark.parametrize(
+    "given, right, rtol, atol, ok",
+    [
+        (101.0, 100.0, 0.01, 0.0, True),  # exactly at the edge: inclusive
+        (101.0000001, 100.0, 0.01, 0.0, False),
+        (99.0, 100.0, 0.01, 0.0, True),
+        (101.0005, 100.0, 0.01, 0.001, True),
+        (101.002, 100.0, 0.01, 0.001, False),
+        (0.001, 0.0, 0.01, 0.001, True),  # near zero the absolute part decides
+        (0.0011, 0.0, 0.01, 0.001, False),
+        (0.0, 1e-4, 0.01, 0.001, True),
+        (-1.0, 1.0, 0.01, 0.001, False),
+        (5.0, 5.0, 0.0, 0.0, True),  # zero tolerance: equal only
+        (5.000000001, 5.0, 0.0, 0.0, False),
+    ],
+)
+def test_rtol_atol_edges(given, right, rtol, atol, ok):
+    assert agrees(given, right, Tolerance(rtol, atol)) is ok
+
+
+@pytest.mark.parametrize(
+    "given, right, places, ok",
+    [
+        (0.12, 0.125, 2, True),  # at an exact half either neighbour is a rounding of the right value
+        (0.13, 0.125, 2, True),
+        (0.11, 0.125, 2, False),
+        (0.14, 0.125, 2, False),
+        (-0.13, -0.125, 2, True),
+        (-0.12, -0.125, 2, True),
+        (0.6, 0.5987, 2, True),
+        (0.60, 0.598687, 2, True),
+        (0.59, 0.5987, 2, False),
+        (0.5987, 0.5987, 2, True),  # more digits than asked: rounded first
+        (0.595, 0.5987, 2, True),  # 0.595 rounds to 0.60
+        (0.1251, 0.1249, 2, False),  # 0.13 against 0.12
+        (0.1201, 0.1249, 2, True),
+        (2.68, 2.675, 2, True),  # 2.675 is 2.67499999... in binary: the decimal form decides
+        (2.67, 2.675, 2, True),
+        (2.675, 2.68, 2, True),  # the given 2.675 rounds half up to 2.68
+        (2.0, 2.5, 0, True),
+        (3.0, 2.5, 0, True),
+        (4.0, 2.5, 0, False),
+        (-12.0, -12.0, 0, True),
+        (1234567.891, 1234567.89, 2, True),
+        (1234567.9, 1234567.89, 2, False),
+    ],
+)
+def test_places_edges(given, right, places, ok):
+    assert agrees(given, right, Tolerance(places=places)) is ok
+
+
+def test_rounded_is_half_up_on_the_decimal_form():
+    assert rounded(2.675, 2) == 2.68
+    assert rounded(-0.125, 2) == -0.13
+    assert rounded(0.5, 0) == 1.0
+    assert rounded(1e300, 2) == 1e300
+
+
+def test_places_in_a_check():
+    result = check(NEURON, NEURON_AT, "f=0.51, df/dw=-0.21, df/dx=-0.32", tolerance=Tolerance(places=2))
+    verdicts = {r.ask.label: r.verdict for r in result.rows}
+    assert verdicts == {"f": "right", "∂f/∂w": "wrong", "∂f/∂x": "right"}  # ∂f/∂w = -0.2007 rounds to -0.20
+
+
+@pytest.mark.parametrize("kwargs", [{"rtol": -1}, {"atol": float("inf")}, {"places": -1}, {"places": 13}, {"rtol": "x"}])
+def test_bad_tolerances(kwargs):
+    with pytest.raises(InputError):
+        Tolerance(**kwargs)
+
+
+def test_the_tolerance_describes_itself():
+    assert Tolerance().describe() == "|given − right| ≤ 0.001 + 0.01·|right|"
+    assert Tolerance(places=2).describe() == "equal after rounding to 2 decimal places"
+    assert Tolerance(places=2).as_dict() == {"places": 2}
+
+
+def test_arrays_compare_element_by_element_through_the_same_helper():
+    np = pytest.importorskip("numpy")
+    assert agrees([1.0, 2.0], np.array([1.0, 2.001]), Tolerance())
+    assert not agrees([1.0, 2.5], np.array([1.0, 2.0]), Tolerance())
+    assert not agrees([1.0, 2.0, 3.0], np.array([1.0, 2.0]), Tolerance())  # shapes differ
+    assert not agrees(1.0, np.array([1.0, 1.0]), Tolerance())
+    assert answer_value([1, 2.5], item="w").tolist() == [1.0, 2.5]
+    with pytest.raises(AnswerError):
+        answer_value([1, "a"], item="w")
+
+
+# ---------------------------------------------------------------- the report
+
+
+def test_all_right_in_backprop_order():
+    result = check(HEADLINE, HEADLINE_AT, "df/dx=-4, df/dz=3, q=3, f=-12, df/dy=-4, df/dq=-4")
+    assert result.ok
+    # values in forward order, then gradients from the output back (z is visited before q)
+    assert [r.ask.label for r in result.rows] == ["q", "f", "∂f/∂z", "∂f/∂q", "∂f/∂y", "∂f/∂x"]
+    assert result.root is None
+    assert result.count("right") == 6
+
+
+def test_right_values_come_from_the_engine():
+    result = check(TANH, TANH_AT, "h=0, o=0, L=0, dL/dh=0, dL/dx=0, dL/dt=0")
+    expected = bpcalc.grad(TANH, TANH_AT, wrt="h,x,t")
+    assert row(result, "∂L/∂h").right == expected.gradient["h"]
+    assert row(result, "∂L/∂t").right == pytest.approx(1.24416194751929, rel=1e-12)
+    assert row(result, "L").right == pytest.approx(0.386984737913751, rel=1e-12)
+
+
+def test_a_gradient_blocked_by_a_max_is_0():
+    result = check("max(x, 5) + y", "x=1,y=2", "df/dy=1, df/dx=0")
+    assert result.ok
+
+
+def test_the_first_wrong_gradient_is_the_root():
+    result = check(HEADLINE, HEADLINE_AT, "q=3, f=-12, df/dz=3, df/dq=4, df/dx=4, df/dy=5")
+    assert [r.root for r in result.rows] == [False, False, False, True, False, False]
+    assert result.root.ask.label == "∂f/∂q"
+
+
+def test_a_wrong_value_is_the_root_when_the_gradients_follow_from_it():
+    result = check(HEADLINE, HEADLINE_AT, "q=4, df/dz=4")
+    assert row(result, "q").root
+    assert kinds(result, "∂f/∂z") == ["carried"]
+    assert "your answer q = 4" in row(result, "∂f/∂z").diagnoses[0].message
+
+
+def test_missing_is_not_wrong_in_a_plain_check():
+    # In a plain check every row was answered; "missing" appears with assignments (test_assignment.py).
+    result = check(HEADLINE, HEADLINE_AT, "df/dx=-4")
+    assert [r.verdict for r in result.rows] == ["right"]
+
+
+# ---------------------------------------------------------------- diagnoses, one per kind
+
+
+def test_fan_out_one_branch_only():
+    result = check("x*x + x", "x=3", "df/dx=6")
+    (diagnosis,) = row(result, "∂f/∂x").diagnoses
+    assert diagnosis.kind == "fanout"
+    assert "leaves out the branch through f" in diagnosis.message
+    assert "3 + 3 + 1 = 7" in diagnosis.message
+    assert kinds(check("x*x + x", "x=3", "df/dx=1"), "∂f/∂x") == ["fanout"]  # the f branch alone
+    assert kinds(check("x*x + x", "x=3", "df/dx=4"), "∂f/∂x") == ["fanout"]  # d(x*x)/dx taken as x
+
+
+def test_fan_out_in_a_layer():
+    # x1 feeds y1 and y2: each branch gives 0.08, the sum is 0.16
+    result = check(LAYER, LAYER_AT, "dL/dx1=0.08")
+    (diagnosis,) = row(result, "∂L/∂x1").diagnoses
+    assert diagnosis.kind == "fanout"
+    assert "x1 is used in n1 = x1*w11 and in n5 = x1*w12" in diagnosis.message
+    assert "both branches: 0.08 + 0.08 = 0.16" in diagnosis.message
+
+
+def test_fan_out_further_up_the_graph():
+    # q = x*y is used twice; a student who drops one use of q gets half of df/dx
+    result = check("q = x*y; f = q*q", "x=2,y=3", "df/dx=18")  # right: 2q*y = 36
+    assert "fanout" in kinds(result, "∂f/∂x")
+    assert "on the way to ∂f/∂x" in row(result, "∂f/∂x").diagnoses[0].message
+
+
+def test_swapped_locals_of_a_product():
+    result = check(HEADLINE, HEADLINE_AT, "df/dz=-4")
+    (diagnosis,) = row(result, "∂f/∂z").diagnoses
+    assert diagnosis.kind == "swap"
+    assert "∂f/∂q is z = -4 and ∂f/∂z is q = 3" in diagnosis.message
+
+
+def test_swapped_locals_in_the_sigmoid_neuron():
+    # ∂L/∂w = ∂L/∂z · x; with w in place of x the student gets ∂L/∂z · w
+    dz = bpcalc.grad(NEURON, NEURON_AT).gradient["w"] / 0.5
+    result = check(NEURON, NEURON_AT, {"df/dw": dz * 0.8})
+    assert kinds(result, "∂f/∂w") == ["swap"]
+
+
+def test_a_sign_lost_names_the_subtraction():
+    result = check(LAYER, LAYER_AT, "dL/dt1=0.8")
+    (diagnosis,) = row(result, "∂L/∂t1").diagnoses
+    assert diagnosis.kind == "sign"
+    assert "∂n9/∂t1 = -1 taken as positive, in n9 = y1 - t1" in diagnosis.message
+
+
+def test_a_sign_lost_on_a_chain_names_every_candidate():
+    right = bpcalc.grad(TANH, TANH_AT, wrt="h").gradient["h"]
+    (diagnosis,) = row(check(TANH, TANH_AT, {"dL/dh": -right}), "∂L/∂h").diagnoses
+    assert diagnosis.kind == "sign"
+    assert "one of the negative local derivatives" in diagnosis.message
+    assert "w2 = -1.3" in diagnosis.message
+
+
+def test_a_sign_lost_with_no_negative_local():
+    result = check("x*x + x", "x=3", "df/dx=-7, f=-12")
+    assert kinds(result, "∂f/∂x") == ["sign"]
+    assert kinds(result, "f") == ["sign"]
+    assert "the size is right" in row(result, "∂f/∂x").diagnoses[0].message
+
+
+def test_the_upstream_factor_forgotten():
+    result = check(HEADLINE, HEADLINE_AT, "df/dx=1")
+    (diagnosis,) = row(result, "∂f/∂x").diagnoses
+    assert diagnosis.kind == "upstream"
+    assert "the local derivative ∂q/∂x = 1 alone" in diagnosis.message
+    assert "∂f/∂q = -4" in diagnosis.message
+
+
+def test_the_upstream_factor_forgotten_in_the_neuron():
+    # ∂L/∂w taken as the local ∂z/∂w = x = 0.5 alone
+    result = check(NEURON, NEURON_AT, "df/dw=0.5")
+    assert kinds(result, "∂f/∂w") == ["upstream"]
+
+
+def test_another_convention_at_a_max_tie():
+    # the hinge at margin 1: the indicator rule gives 0; ½ at the tie gives -0.5
+    result = check(HINGE, "w=1,phi=1,y=1", "df/dw=-0.5, df/dphi=-1")
+    assert kinds(result, "∂f/∂w") == ["kink"]
+    assert "½ to each input at the tie" in row(result, "∂f/∂w").diagnoses[0].message
+    assert kinds(result, "∂f/∂phi") == ["kink"]
+    assert "[a ≥ b]" in row(result, "∂f/∂phi").diagnoses[0].message
+
+
+def test_another_convention_at_relu_0_and_abs_0():
+    assert kinds(check("3*relu(x)", "x=0", "df/dx=3"), "∂f/∂x") == ["kink"]
+    result = check("2*abs(x)", "x=0", "df/dx=2")
+    assert kinds(result, "∂f/∂x") == ["kink"]
+    assert "abs'(0) = 1" in row(result, "∂f/∂x").diagnoses[0].message
+
+
+def test_the_indicator_answer_under_split_is_the_other_convention():
+    result = check("max(x, y)", "x=1,y=1", "df/dx=0", tie="split")
+    assert row(result, "∂f/∂x").right == 0.5
+    assert kinds(result, "∂f/∂x") == ["kink"]
+
+
+def test_an_error_carried_down_is_named_not_counted_as_a_new_mistake():
+    result = check(HEADLINE, HEADLINE_AT, "df/dq=4, df/dx=4, df/dy=4")
+    assert kinds(result, "∂f/∂q") == ["sign"]
+    assert kinds(result, "∂f/∂x") == ["carried"] and kinds(result, "∂f/∂y") == ["carried"]
+    assert "follows from your answer ∂f/∂q = 4: this step itself is right" in row(result, "∂f/∂x").diagnoses[0].message
+    assert row(result, "∂f/∂q").root and not row(result, "∂f/∂x").root
+
+
+def test_a_new_mistake_after_a_wrong_upstream_is_judged_from_the_students_numbers():
+    # ∂f/∂q wrong (4), then ∂f/∂x = 1: the local alone, whatever the upstream was
+    result = check(HEADLINE, HEADLINE_AT, "df/dq=4, df/dx=1")
+    assert kinds(result, "∂f/∂x") == ["upstream"]
+
+
+@pytest.mark.parametrize(
+    "expr, at, key",
+    [
+        ("x*x + x", "x=3", "df/dx"),
+        (HEADLINE, HEADLINE_AT, "df/dx"),
+        (HEADLINE, HEADLINE_AT, "df/dz"),
+        (HINGE, "w=1,phi=1,y=1", "df/dw"),
+        (NEURON, NEURON_AT, "df/dw"),
+        (LAYER, LAYER_AT, "dL/dx1"),
+        (TANH, TANH_AT, "dL/dw1"),
+        ("3*relu(x)", "x=0", "df/dx"),
+    ],
+)
+def test_no_diagnosis_for_a_random_wrong_number(expr, at, key):
+    rng = random.Random(f"{expr}{key}")
+    for _ in range(20):
+        given = rng.uniform(-50, 50)
+        result = check(expr, at, {key: given})
+        (r,) = result.rows
+        if r.verdict == "wrong":
+            assert r.diagnoses == [], (given, r.diagnoses)
+
+
+def test_a_diagnosis_is_only_shown_when_the_number_matches_it():
+    # 6.5 is near neither the fan-out sum's parts (6 leaves out the f branch) nor anything else
+    assert row(check("x*x + x", "x=3", "df/dx=6.5"), "∂f/∂x").diagnoses == []
+
+
+def test_a_right_answer_has_no_diagnosis():
+    result = check("x*x + x", "x=3", "df/dx=7")
+    assert row(result, "∂f/∂x").diagnoses == []
+
+
+# ---------------------------------------------------------------- renderers
+
+
+def test_table_text():
+    result = check(HEADLINE, HEADLINE_AT, "q=3, f=-12, df/dz=-4, df/dq=3, df/dx=3")
+    text = to_text(check_report(result), width=120)
+    assert text.startswith("Checking q = x + y; f = q * z at x = -2, y = 5, z = -4\n")
+    assert "The first wrong gradient: the likely root of the errors after it." in text
+    assert "Follows from your answer ∂f/∂q = 3: this step itself is right." in text
+    assert "2 of 5 right, 3 wrong. ∂f/∂z is the likely root of the errors after it." in text
+    assert "Right when |given − right| ≤ 0.001 + 0.01·|right|." in text
+
+
+def test_a_single_wrong_answer_is_not_called_a_root():
+    text = to_text(check_report(check("x*x + x", "x=3", "df/dx=6")), width=120)
+    assert "root" not in text
+
+
+def test_json_is_the_verdicts_as_data():
+    data = check_dict(check(HEADLINE, HEADLINE_AT, "q=3, df/dz=-4, df/dx=1"))
+    json.dumps(data, allow_nan=False)
+    assert data["schema"] == "bpcalc.check/1"
+    assert data["ok"] is False and (data["right"], data["wrong"], data["missing"]) == (1, 2, 0)
+    assert data["at"] == {"x": -2, "y": 5, "z": -4}
+    assert data["tolerance"] == {"rtol": 0.01, "atol": 0.001}
+    z = data["rows"][1]
+    assert z["asked"] == "df/dz" and z["label"] == "∂f/∂z" and z["given"] == -4 and z["right"] == 3
+    assert z["verdict"] == "wrong" and z["root"] is True
+    assert z["diagnoses"][0]["kind"] == "swap" and z["diagnoses"][0]["value"] == -4
+
+
+# ---------------------------------------------------------------- the command
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_cli_all_right_exits_0():
+    result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--expect", HEADLINE_ANSWERS)
+    assert result.exit_code == 0, result.stderr
+    assert "All 6 answers right." in result.stdout
+    assert result.stderr == ""
+
+
+def test_cli_a_wrong_answer_exits_1():
+    result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--expect", "q=3, df/dz=-4")
+    assert result.exit_code == ExitCode.WRONG == 1
+    assert "swapped" in result.stdout
+
+
+def test_cli_json():
+    result = invoke("check", "x*x + x", "--at", "x=3", "--expect", "df/dx=6", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["rows"][0]["diagnoses"][0]["kind"] == "fanout"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--expect", "dL/dx=1"], "the output is called 'f'"),
+        (["--expect", "df/dxx=1"], "did you mean 'x'?"),
+        (["--expect", "df/dx=abc"], "is not a number"),
+        (["--expect", "df/dx"], "not of the form"),
+        ([], "no answers to check"),
+        (["--expect", "df/dx=1", "--places", "2", "--rtol", "0.1"], "either --places or --rtol/--atol"),
+        (["--expct", "df/dx=1"], "did you mean --expect?"),
+        (["--expect", "df/dx=1", "--answers", "/no/such/file.toml"], "cannot read the file"),
+        (["--expect", "df/dx=1", "--rtol", "-1"], "--rtol must be"),
+    ],
+)
+def test_cli_bad_input_exits_2(args, message):
+    result = invoke("check", "(x+y)*z", "--at", "x=1,y=2,z=3", *args)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_undefined_math_exits_3():
+    result = invoke("check", "log(x)", "--at", "x=-1", "--expect", "f=0")
+    assert result.exit_code == 3
+    assert "log is undefined" in result.stderr
+
+
+def test_cli_answers_from_files(tmp_path):
+    toml = tmp_path / "mine.toml"
+    toml.write_text('student = "ada"\nq = 3\nf = -12\n"df/dq" = -4\n[grad]\nx = -4\ny = -4\nz = 3\n', encoding="utf-8")
+    result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(toml))
+    assert result.exit_code == 0, result.stderr
+    assert "All 6 answers right." in result.stdout
+    js = tmp_path / "mine.json"
+    js.write_text('{"q": 3, "df/dz": -4}', encoding="utf-8")
+    result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(js), "--expect", "f=-12")
+    assert result.exit_code == 1
+    assert [r["asked"] for r in json.loads(invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(js), "--json").stdout)["rows"]] == ["q", "df/dz"]
+
+
+def test_cli_a_malformed_answer_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("q = = 3\n", encoding="utf-8")
+    result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(bad))
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.stderr and "line 1" in result.stderr
+
+
+def test_cli_places():
+    args = ["check", NEURON, "--at", NEURON_AT, "--expect", "df/dw=-0.20"]
+    assert invoke(*args).exit_code == 0
+    assert invoke(*args, "--places", "2").exit_code == 0
+    assert invoke(*args, "--places", "3").exit_code == 1
+    assert invoke(*args, "--rtol", "0", "--atol", "1e-6").exit_code == 1
+    assert "Right when equal after rounding to 3 decimal places." in invoke(*args, "--places", "3").stdout
+
+
+def test_cli_tie_and_kink_warning():
+    result = invoke("check", "max(x, y)", "--at", "x=1,y=1", "--expect", "df/dx=0.5", "--tie", "split")
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr and "kink" in result.stderr
+
+
+def test_cli_expression_beginning_with_a_minus():
+    assert invoke("check", "-x^2", "--at", "x=3", "--expect", "f=-9, d/dx=-6").exit_code == 0
+
+
+# ---------------------------------------------------------------- vectors and matrices
+
+
+ARRAY_HINGE = "max(0, 1 - (w @ phi)*y)"
+ARRAY_AT = "w=[0.5,-0.3],phi=[1,2],y=1"
+
+
+def test_array_answers_compare_element_by_element():
+    pytest.importorskip("numpy")
+    result = check(ARRAY_HINGE, ARRAY_AT, "f=1.1, df/dw=[-1, -2], df/dphi=[-0.5, 0.3], df/dy=0.1")
+    assert result.ok, [(r.ask.label, r.given, r.right) for r in result.rows]
+    result = check(ARRAY_HINGE, ARRAY_AT, {"grad": {"w": [1, 2], "phi": [-0.5, 0.3, 1], "y": [0.1]}})
+    assert kinds(result, "∂f/∂w") == ["sign"]
+    assert row(result, "∂f/∂phi").diagnoses[0].message == "the answer is a vector of 3, the right one a vector of 2"
+    assert kinds(result, "∂f/∂y") == ["shape"]
+    assert json.dumps(check_dict(result), allow_nan=False)
+
+
+def test_array_notation_keeps_brackets_together():
+    assert answer_items("df/dw=[-1, -2], f=1.1") == [("df/dw", "[-1, -2]"), ("f", "1.1")]
+    assert answer_value("[[1, 0], [0, 1]]", item="W").tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    with pytest.raises(AnswerError, match="not a list of numbers"):
+        answer_value("[1, 2", item="w")
+
+
+# ---------------------------------------------------------------- the JSON paths stay light
+
+
+def _imported(stderr: str) -> set[str]:
+    return {line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", HEADLINE, "--at", HEADLINE_AT, "--expect", "q=3, df/dz=-4", "--json"],
+        ["gradcheck", "relu(x)*y", "--at", "x=0,y=2", "--json"],
+        ["key", "HW", "--json"],
+        ["grade", "HW", "ANSWERS", "--jsonl", "-"],
+    ],
+    ids=["check", "gradcheck", "key", "grade"],
+)
+def test_json_paths_import_no_rich(tmp_path, args):
+    import os
+    import subprocess
+    import sys
+
+    hw = tmp_path / "hw.toml"
+    hw.write_text("[[problems]]\nexpression = 'x*x + x'\nat = 'x=3'\n", encoding="utf-8")
+    answers = tmp_path / "a.json"
+    answers.write_text('{"f": 12, "d/dx": 6}', encoding="utf-8")
+    args = [str(hw) if a == "HW" else str(answers) if a == "ANSWERS" else a for a in args]
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "bpcalc", *args], capture_output=True, text=True,
+                          encoding="utf-8", env=env, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    json.loads(proc.stdout.splitlines()[0])
+    modules = _imported(proc.stderr)
+    assert "bpcalc.render.check_json" in modules
+    assert sorted(m for m in modules if m == "rich" or m.startswith("rich.")) == []
+
+
+# ---------------------------------------------------------------- the replay and its linear shortcut
+
+
+@pytest.mark.parametrize("expr, at", [(HEADLINE, HEADLINE_AT), (LAYER, LAYER_AT), (TANH, TANH_AT), ("x*x + x", "x=3"),
+                                      ("q = x*y; f = q*q + sin(q)", "x=2,y=3")])
+def test_the_sensitivities_predict_every_replayed_change(expr, at):
+    """Each diagnosis moves j's gradient by (change) × sensitivity; a full replay must agree."""
+    from bpcalc.check import _Pass
+
+    result = bpcalc.grad(expr, at)
+    bp = _Pass(result)
+    received, passed = bp.replay()
+    assert received == [0.0 if g is None else g for g in result.grads][:-1] + [1.0]  # the replay is the engine's pass
+    for j, node in enumerate(result.graph.nodes):
+        if result.grads[j] is None or j == len(result.graph.nodes) - 1:
+            continue
+        into, out = bp.sensitivity(j, {}, ())
+        for m in [j] + bp.above(j):
+            for i, p in bp.incoming[m]:
+                moved = bp.replay({(i, p): bp.rows[i][p] + 0.37})[0][j]
+                assert moved == pytest.approx(received[j] + passed[i] * 0.37 * into[m], rel=1e-12, abs=1e-12)
+            if m == j:
+                continue
+            moved = bp.replay(grad={m: passed[m] + 0.5})[0][j]
+            assert moved == pytest.approx(received[j] + 0.5 * out[m], rel=1e-12, abs=1e-12)
+
+
+def test_the_sensitivities_in_the_students_world():
+    # the student's own ∂L/∂y1 = 2 is passed down instead of the sum: changes above y1 stop there
+    from bpcalc.check import _Pass
+
+    result = bpcalc.grad(LAYER, LAYER_AT)
+    bp = _Pass(result)
+    y1, x1 = result.graph.names["y1"], result.graph.names["x1"]
+    world = {y1: 2.0}
+    received, passed = bp.replay(grad=world)
+    into, out = bp.sensitivity(x1, {}, world)
+    assert into[y1] == 0.0 and out[y1] != 0.0
+    for m in [x1] + bp.above(x1):
+        for i, p in bp.incoming[m]:
+            moved = bp.replay({(i, p): bp.rows[i][p] - 1.5}, world)[0][x1]
+            assert moved == pytest.approx(received[x1] + passed[i] * -1.5 * into[m], rel=1e-12, abs=1e-12)
