@@ -56,9 +56,24 @@ def _main(
     """Backpropagation step by step: the forward and reverse pass of an expression at a point."""
 
 
+# Parameters several commands share, defined once.
+EXPR_ARGUMENT = typer.Argument(
+    None, metavar="EXPR", help="Expression or program ('q = x+y; q*z'); '-' reads standard input.", show_default=False
+)
+AT_OPTION = typer.Option(
+    None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
+)
+FILE_OPTION = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False)
+VALUES_OPTION = typer.Option(
+    None, "--values", metavar="FILE", help="Read values from a JSON object of names to numbers or nested lists.", show_default=False
+)
+TIE_OPTION = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each.")
+DEBUG_OPTION = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")
+
+
 MAX_WARNINGS = 20  # on stderr; the JSON has every one
-GRAD_OPTIONS = {"--values", "--at", "--wrt", "--json", "--file", "--tie", "--precision", "--max-rows", "--debug", "--help"}
-GRAD_OPTIONS |= {"--format", "--standalone", "--tree"}
+GRAD_OPTIONS = {"--at", "--values", "--wrt", "--json", "--format", "--standalone", "--tree", "--file", "--tie",
+                "--precision", "--max-rows", "--debug", "--help"}  # for "did you mean" on a mistyped option
 GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", "--precision", "--max-nodes", "--debug", "--help"}
 
 
@@ -82,12 +97,8 @@ GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", 
 def grad(
     # A list, so that a mistyped option or an unquoted expression gets a clear message
     # rather than Click's "unexpected extra argument".
-    expr: Optional[List[str]] = typer.Argument(
-        None, metavar="EXPR", help="Expression or program ('q = x+y; q*z'); '-' reads standard input.", show_default=False
-    ),
-    at: Optional[List[str]] = typer.Option(
-        None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
-    ),
+    expr: Optional[List[str]] = EXPR_ARGUMENT,
+    at: Optional[List[str]] = AT_OPTION,
     wrt: Optional[str] = typer.Option(
         None, "--wrt", metavar="NAMES", help="Report gradients for these names only (variables or named values).", show_default=False
     ),
@@ -97,16 +108,14 @@ def grad(
     ),
     standalone: bool = typer.Option(False, "--standalone", help="With --format latex: a whole document, ready for pdflatex."),
     tree: bool = typer.Option(False, "--tree", help="Show the graph as a tree, the output at the root, with values and gradients."),
-    file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
-    values: Optional[Path] = typer.Option(
-        None, "--values", metavar="FILE", help="Read values from a JSON object of names to numbers or nested lists.", show_default=False
-    ),
-    tie: Tie = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."),
+    file: Optional[Path] = FILE_OPTION,
+    values: Optional[Path] = VALUES_OPTION,
+    tie: Tie = TIE_OPTION,
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the tables (JSON is exact)."),
     max_rows: int = typer.Option(
         400, "--max-rows", min=0, metavar="N", help="Nodes per table before the middle is elided; 0 shows all."
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
     # A one-shot process that builds millions of acyclic objects for a big
@@ -173,12 +182,8 @@ MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges: beyond it a renderer refu
     ),
 )
 def graph(
-    expr: Optional[List[str]] = typer.Argument(
-        None, metavar="EXPR", help="Expression or program ('q = x+y; q*z'); '-' reads standard input.", show_default=False
-    ),
-    at: Optional[List[str]] = typer.Option(
-        None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
-    ),
+    expr: Optional[List[str]] = EXPR_ARGUMENT,
+    at: Optional[List[str]] = AT_OPTION,
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="PATH",
         help="Write to PATH; its suffix (.svg .png .pdf .dot .mmd) gives the format. Without it, text goes to stdout.",
@@ -188,16 +193,14 @@ def graph(
         None, "--format", help="svg, png, pdf (drawn by Graphviz), dot or mermaid (text). Default: from -o, else dot.",
         show_default=False,
     ),
-    file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
-    values: Optional[Path] = typer.Option(
-        None, "--values", metavar="FILE", help="Read values from a JSON object of names to numbers or nested lists.", show_default=False
-    ),
-    tie: Tie = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."),
+    file: Optional[Path] = FILE_OPTION,
+    values: Optional[Path] = VALUES_OPTION,
+    tie: Tie = TIE_OPTION,
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits on the edges."),
     max_nodes: int = typer.Option(
         1000, "--max-nodes", min=0, metavar="N", help="Refuse to draw an image of more nodes (layout takes long); 0: no limit."
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Draw the computational graph: each edge with its value (green) and the gradient passed back along it (red)."""
     gc.disable()  # as in grad: a one-shot process
@@ -416,9 +419,7 @@ def check(
     expr: Optional[List[str]] = typer.Argument(
         None, metavar="[EXPR]", help="Expression or program; '-' reads standard input.", show_default=False
     ),
-    at: Optional[List[str]] = typer.Option(
-        None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
-    ),
+    at: Optional[List[str]] = AT_OPTION,
     expect: Optional[List[str]] = typer.Option(
         None, "--expect", metavar="ANSWERS", help='The answers to check: "q=3, f=-12, df/dq=-4"; may repeat.', show_default=False
     ),
@@ -428,7 +429,7 @@ def check(
     assignment: Optional[Path] = typer.Option(
         None, "--assignment", metavar="FILE", help="Check --answers against every problem of this assignment (TOML).", show_default=False
     ),
-    file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
+    file: Optional[Path] = FILE_OPTION,
     rtol: Optional[float] = typer.Option(
         None, "--rtol", metavar="R", help="Relative tolerance: right when |given − right| ≤ atol + rtol·|right| (default 0.01).", show_default=False
     ),
@@ -441,7 +442,7 @@ def check(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the verdicts as one JSON object."),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table (JSON is exact)."),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Check hand-computed values and gradients, and name the mistakes behind wrong ones."""
     outcome = {"ok": True}
@@ -527,7 +528,7 @@ def grade(
         None, "--progress/--no-progress", help=f"A progress bar on stderr (default: from {PROGRESS_AT} submissions, on a terminal).", show_default=False
     ),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in reports."),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Grade many students' answer files against an assignment: a score table, CSV, JSON lines, Gradescope."""
     outcome = {"broken": 0}
@@ -606,7 +607,7 @@ def key(
     markdown: bool = typer.Option(False, "--markdown", help="Print the key as Markdown."),
     toml: bool = typer.Option(False, "--toml", help="Print the key as an answer file (TOML, exact numbers)."),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table and Markdown."),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Print the answer key of an assignment: every asked value and gradient."""
 
@@ -650,15 +651,13 @@ def gradcheck(
     expr: Optional[List[str]] = typer.Argument(
         None, metavar="EXPR", help="Expression or program; '-' reads standard input.", show_default=False
     ),
-    at: Optional[List[str]] = typer.Option(
-        None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
-    ),
+    at: Optional[List[str]] = AT_OPTION,
     wrt: Optional[str] = typer.Option(None, "--wrt", metavar="NAMES", help="Check these variables only.", show_default=False),
-    file: Optional[Path] = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False),
-    tie: Tie = typer.Option(Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."),
+    file: Optional[Path] = FILE_OPTION,
+    tie: Tie = TIE_OPTION,
     json_out: bool = typer.Option(False, "--json", help="Print the rows as one JSON object."),
     precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table (JSON is exact)."),
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    debug: bool = DEBUG_OPTION,
 ) -> None:
     """Compare every backprop gradient with central differences; at a kink, with the one-sided derivatives."""
     outcome = {"ok": True}
@@ -686,4 +685,11 @@ def gradcheck(
 
 def main() -> None:
     """Console-script entry point."""
+    # Typer builds every command's Click parameters on each call, about 1 ms a
+    # command; a one-shot call needs only the command it runs (the others stay
+    # for `bpcalc --help` and for a mistyped command name).
+    name = sys.argv[1] if len(sys.argv) > 1 else ""
+    chosen = [command for command in app.registered_commands if (command.name or command.callback.__name__) == name]
+    if chosen:
+        app.registered_commands = chosen
     app(prog_name="bpcalc")

@@ -26,6 +26,7 @@ class Table(NamedTuple):
     rows: list[tuple[str, ...] | None]
     hidden: int  # how many rows the elision left out (0: none)
     numeric: tuple[bool, ...]  # columns of numbers, aligned right
+    total: int = 0  # how many rows there are before elision (nodes, or names in the summary)
 
 
 def upstream_sum(terms: list, total, digits: int) -> str:
@@ -68,7 +69,7 @@ def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     hidden = len(graph.nodes) - (len(ids) - 1) if None in ids else 0
     extra = ("shape",) if shapes is not None else ()
     return Table("Forward pass", ("node", "op", "inputs", "expression", *extra, "value"), rows, hidden,
-                 (False, False, False, False, *(False for _ in extra), True))
+                 (False, False, False, False, *(False for _ in extra), True), len(graph.nodes))
 
 
 def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
@@ -110,7 +111,7 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
     return Table(
         f"Backward pass: from {out} back to the inputs",
         ("node", f"upstream ∂{out}/∂node", "input", "local ∂node/∂input", "contribution"),
-        rows, hidden, (False, False, False, False, False),
+        rows, hidden, (False, False, False, False, False), len(visited),
     )
 
 
@@ -127,7 +128,7 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
         rows.append((name, number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
     hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
     return Table(f"{out} = {number(result.value, digits)}", ("name", "value", f"∂{out}/∂name"), rows, hidden,
-                 (False, True, True))
+                 (False, True, True), len(result.gradient))
 
 
 def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:

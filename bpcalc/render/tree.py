@@ -11,7 +11,8 @@ from rich.tree import Tree
 
 from ..graph import CONST, VAR, Result
 from . import number
-from .table import GRAD, MAX_ROWS, TEXT_WIDTH, VALUE, console
+from .rows import MAX_ROWS, TEXT_WIDTH
+from .table import GRAD, VALUE, console
 
 KINK = "yellow"
 
