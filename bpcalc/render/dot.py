@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..errors import BpcalcError, ExitCode, InputError
 from ..graph import CONST, VAR, Result
+from ..ops import OPERATIONS
 from . import number
 
 VALUE = "#1a7f37"  # green: forward values
@@ -26,8 +27,6 @@ MAX_NODES = 1000  # beyond this a layout can take minutes and a picture is unrea
 LARGE = 300  # nodes; from here the layout's iterations are capped (see source)
 SPREAD = 6  # a leaf whose uses are more steps apart than this is drawn once per use (see spread_leaves)
 
-# Infix and prefix operations drawn as their symbol; functions by their name.
-SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x", "matmul": "@"}
 
 INSTALL_GRAPHVIZ = (
     "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
@@ -37,7 +36,8 @@ INSTALL_GRAPHVIZ = (
 
 def symbol(op: str) -> str:
     """How an operation is labelled in a picture: + − × ÷ ^ for operators, the name for functions."""
-    return SYMBOLS.get(op, op)
+    entry = OPERATIONS.get(op)
+    return entry.symbol if entry is not None and entry.symbol else op
 
 
 def html(text: str) -> str:
@@ -148,7 +148,7 @@ def _node(result: Result, i: int, digits: int, fans: dict[int, int], marked: dic
             label = f'<b>{html(node.label)}</b><br/><font point-size="11">{op}</font>{extra}'
         else:
             label = f"{op}{extra}"
-        short = node.op in SYMBOLS and not (node.named and i != out) and not extra and i not in marked
+        short = bool(OPERATIONS[node.op].symbol) and not (node.named and i != out) and not extra and i not in marked
         attrs.append("shape=circle, fixedsize=true, width=0.5" if short else "shape=ellipse")
         tooltip = f"{node.label} = {graph.text(i, 60)}"
         if i in marked:

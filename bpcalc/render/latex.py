@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..graph import CONST, VAR, Result
+from ..ops import OPERATIONS
 from . import number
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shortened with \cdots
@@ -21,32 +22,6 @@ GREEK = {
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
 }
 
-# Each operation written in its inputs' TeX ({a}, {b}); an op missing here is
-# written as \operatorname{name}(a, b), so a new op never breaks this renderer.
-FORMS = {
-    "add": "{a} + {b}",
-    "sub": "{a} - {b}",
-    "mul": "{a} \\cdot {b}",
-    "div": "\\frac{{a}}{{b}}",
-    "pow": "{a}^{{b}}",
-    "neg": "-{a}",
-    "max": "\\max({a}, {b})",
-    "min": "\\min({a}, {b})",
-    "relu": "\\operatorname{relu}({a})",
-    "abs": "\\lvert {a} \\rvert",
-    "exp": "\\exp({a})",
-    "log": "\\log({a})",
-    "sqrt": "\\sqrt{{a}}",
-    "sigmoid": "\\sigma({a})",
-    "tanh": "\\tanh({a})",
-    "softplus": "\\operatorname{softplus}({a})",
-    "logsigmoid": "\\log \\sigma({a})",
-    "sin": "\\sin({a})",
-    "cos": "\\cos({a})",
-    "tan": "\\tan({a})",
-    "matmul": "{a} \\mathbin{@} {b}",  # as typed: for vectors and matrices alike
-    "transpose": "{a}^{\\top}",
-}
 NEEDS_PARENS = {"add", "sub", "mul", "neg", "pow"}  # forms where a negative number as input is parenthesised
 
 _NUMBER = re.compile(r"(-?)(\d+(?:\.\d*)?|\.\d+)(?:e([+-]?\d+))?")
@@ -119,7 +94,7 @@ def forward_lines(result: Result, digits: int = 6) -> list[str]:
     for i, node in enumerate(graph.nodes):
         if node.op in (VAR, CONST):
             continue
-        form = FORMS.get(node.op)
+        form = OPERATIONS[node.op].tex or None  # ops.py holds each op's TeX form
         parens = node.op in NEEDS_PARENS
         operands = [_operand(result, j, digits, parens) for j in node.inputs]
         if form is None:
