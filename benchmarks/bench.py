@@ -133,7 +133,6 @@ def scaling(sizes: list[int]) -> list[dict]:
             n = len(graph.nodes)
             rows.append({"shape": shape, "nodes": n, "chars": len(source), "parse": parse_s, "forward": forward_s, "backward": backward_s})
             print(f"  {shape:7} {n:>9,} nodes  parse {parse_s:7.3f}s  forward {forward_s:6.3f}s  backward {backward_s:6.3f}s", flush=True)
-            del graph, values, wants
     gc.enable()
     return rows
 

@@ -75,7 +75,7 @@ def forward(graph: Graph, values: list, wants: bytearray) -> None:
             elif not np.isfinite(out).all():
                 raise _math_error(graph, i, op, values, "the value overflows float64")
             values[i] = out
-            wants[i] = any(wants[j] for j in node.inputs)
+            wants[i] |= any(wants[j] for j in node.inputs)  # |=: keep a --wrt name made of constants
 
 
 def backward(graph: Graph, values: list, wants: bytearray, shapes: list[tuple], tie: str, warnings: list[Notice]):

@@ -58,6 +58,8 @@ def _read_json(text: str, path: str) -> dict[str, Any]:
         raise AnswerError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path) from None
     except ValueError as exc:
         raise AnswerError(f"not valid JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise AnswerError("not valid JSON: nested too deeply", path=path) from None
     if not isinstance(data, dict):
         raise AnswerError("the JSON must be an object: {\"name\": number, ...}", path=path)
     return data
@@ -72,6 +74,8 @@ def _read_toml(text: str, path: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AnswerError(f"not valid TOML: {exc}", path=path) from None
+    except RecursionError:
+        raise AnswerError("not valid TOML: nested too deeply", path=path) from None
 
 
 def _unknown_keys(data: Mapping, known: Iterable[str], where: str, path: str) -> None:
@@ -126,8 +130,12 @@ class Assignment:
         return next((p for p in self.problems if p.id == problem_id), None)
 
 
-def load_assignment(path: str | Path, *, tolerance: Tolerance | None = None, tie: str | None = None) -> Assignment:
-    """Read an assignment file, parse and evaluate every problem. `tolerance` and `tie` override the file's."""
+def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = None, tie: str | None = None) -> Assignment:
+    """Read an assignment file, parse and evaluate every problem.
+
+    `tolerance` ({"rtol": ..., "atol": ..., "places": ...}, any of them) and `tie` override
+    the file's settings, each only its own field; places and rtol/atol exclude each other.
+    """
     path = str(path)
     data = read_data(path)
     _unknown_keys(data, _TOP_KEYS, "", path)
@@ -151,7 +159,7 @@ def load_assignment(path: str | Path, *, tolerance: Tolerance | None = None, tie
     return Assignment(path, title, problems)
 
 
-def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Tolerance | None, tie: str | None) -> Problem:
+def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None) -> Problem:
     from .engine import run
     from .parse import parse, parse_point
 
@@ -164,15 +172,18 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: To
     if not isinstance(source, str):
         raise AnswerError(f"{where}the expression must be text", path=path)
     settings = {**defaults, **{k: entry[k] for k in ("tie", "rtol", "atol", "places") if k in entry}}
+    overrides = dict(tolerance or {})
+    if "places" in overrides:  # rounding replaces the file's rtol/atol, and they replace its rounding
+        settings.pop("rtol", None), settings.pop("atol", None)
+    elif overrides:
+        settings.pop("places", None)
+    settings.update(overrides)
     try:
-        if tolerance is None:
-            tolerance_here = Tolerance(
-                rtol=settings.get("rtol", RTOL),
-                atol=settings.get("atol", ATOL),
-                places=settings.get("places"),
-            )
-        else:
-            tolerance_here = tolerance
+        tolerance_here = Tolerance(
+            rtol=settings.get("rtol", RTOL),
+            atol=settings.get("atol", ATOL),
+            places=settings.get("places"),
+        )
         graph = parse(source)
         at = parse_point(entry.get("at"))
         asks = _asks(entry.get("ask"), graph, where, path)
@@ -183,7 +194,7 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: To
         exc.message = f"{path}: {where}{exc.message}"  # keep the class, and with it the exit code
         raise
     points = entry.get("points", float(len(asks)))
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points >= 0:
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points < float("inf"):
         raise AnswerError(f"{where}points must be a number ≥ 0", path=path, item="points")
     title = entry.get("title", "")
     if not isinstance(title, str):

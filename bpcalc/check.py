@@ -30,6 +30,7 @@ from .ops import INPUT_NAMES, OPERATIONS
 RTOL = 1e-2
 ATOL = 1e-3
 MAX_PLACES = 12
+DIAGNOSE_NODES = 400  # graphs up to this size get every diagnosis; larger ones only "a sign lost"
 OUTPUT_ALIASES = ("",)  # d/dx: the output's name left out
 
 VALUE = "value"
@@ -126,7 +127,7 @@ class Ask:
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _GRAD_KEY = re.compile(rf"[d∂]\s*(?P<out>{_NAME})?\s*/\s*[d∂]\s*(?P<name>{_NAME})")
 _VALUE_KEY = re.compile(_NAME)
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(_NUMBER)
 _FRACTION_RE = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
 _GRAD_TABLES = ("grad",)  # [grad] x = -4 in a file: ∂out/∂x
@@ -176,7 +177,10 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
     if isinstance(value, bool):
         raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float64
+            raise AnswerError(f"the answer for {item} is too large for float64", path=path, item=item) from None
     elif isinstance(value, str):
         text = value.strip().replace("−", "-")  # a minus sign pasted from a PDF
         fraction = _FRACTION_RE.fullmatch(text)
@@ -185,7 +189,7 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
 
             try:
                 return answer_value(json.loads(text), item=item, path=path)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise AnswerError(f"the answer for {item}, '{value}', is not a list of numbers", path=path, item=item) from None
         if _NUMBER_RE.fullmatch(text):
             number = float(text)
@@ -202,7 +206,7 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
             import numpy as np
 
             array = np.asarray(value, dtype=float)
-        except (ImportError, ValueError, TypeError):
+        except (ImportError, ValueError, TypeError, OverflowError, RecursionError):
             raise AnswerError(f"the answer for {item} is a list but not a list of numbers", path=path, item=item) from None
         if not np.isfinite(array).all():
             raise AnswerError(f"the answer for {item} holds a number that is not finite", path=path, item=item)
@@ -516,7 +520,13 @@ class _Pass:
 def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
     """Fill in each wrong row's diagnoses and mark the likely root."""
     # With arrays the locals are not all recorded numbers: compare, but search no mistakes.
-    replayable = getattr(result, "shapes", None) is None and all(isinstance(v, float) for v in result.values)
+    # Each search replays the reverse pass, so beyond DIAGNOSE_NODES it is skipped: checking
+    # stays linear in the number of answers (a lost sign is still recognised).
+    replayable = (
+        getattr(result, "shapes", None) is None
+        and all(isinstance(v, float) for v in result.values)
+        and len(result.graph.nodes) <= DIAGNOSE_NODES
+    )
     bp = _Pass(result) if replayable else None
     wrong_grads: dict[int, float] = {}  # the student's wrong gradients, by node
     wrong_values: dict[int, float] = {}

@@ -118,24 +118,19 @@ def grad(
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
-    # A one-shot process that builds millions of acyclic objects for a big
-    # input: the cyclic collector would only rescan them (up to a third of the run).
-    gc.disable()
-    try:
+
+    def body() -> None:
         _check_grad_format(json_out, fmt, standalone, tree)
         source = _read_source(expr, file)
         from . import grad as compute
 
         point = list(at or []) + ([_read_values(values)] if values is not None else [])
         result = compute(source, at=point, wrt=wrt, tie=tie.value)
-        for warning in result.warnings[:MAX_WARNINGS]:
-            _say(f"warning: {warning.message}")
-        if len(result.warnings) > MAX_WARNINGS:
-            _say(f"warning: … and {len(result.warnings) - MAX_WARNINGS} more (--json lists them all)")
+        _warn(result.warnings)
         if json_out or fmt is GradFormat.json:
             from .render.json import dumps
 
-            sys.stdout.buffer.write((dumps(result) + "\n").encode("utf-8"))
+            _out(dumps(result) + "\n")
         elif tree:
             from .render.tree import print_tree
 
@@ -143,23 +138,17 @@ def grad(
         elif fmt is GradFormat.markdown:
             from .render.markdown import render as markdown
 
-            sys.stdout.buffer.write(markdown(result, precision, max_rows).encode("utf-8"))
+            _out(markdown(result, precision, max_rows))
         elif fmt is GradFormat.latex:
             from .render.latex import render as latex
 
-            sys.stdout.buffer.write(latex(result, precision, standalone).encode("utf-8"))
+            _out(latex(result, precision, standalone))
         else:
             from .render.table import print_result
 
             print_result(result, precision, max_rows)
-    except BpcalcError as exc:
-        if debug:
-            raise
-        _fail(exc)
-    except Exception as exc:  # a bug in bpcalc, not bad input: say so briefly
-        if debug:
-            raise
-        _fail_internal(exc)
+
+    _guard(debug, body)
 
 
 IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
@@ -203,16 +192,15 @@ def graph(
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """Draw the computational graph: each edge with its value (green) and the gradient passed back along it (red)."""
-    gc.disable()  # as in grad: a one-shot process
-    try:
+
+    def body() -> None:
         kind = _graph_format(fmt, output)
         source = _read_source(expr, file, command="graph", options=GRAPH_OPTIONS)
         from . import grad as compute
 
         point = list(at or []) + ([_read_values(values)] if values is not None else [])
         result = compute(source, at=point, tie=tie.value)
-        for warning in [w for w in result.warnings if w.kind != "kink"][:MAX_WARNINGS]:
-            _say(f"warning: {warning.message}")  # kinks are marked in the picture
+        _warn([w for w in result.warnings if w.kind != "kink"])  # kinks are marked in the picture
         if kind == "mermaid":
             from .render.mermaid import render as mermaid
 
@@ -232,14 +220,8 @@ def graph(
                 raise InputError(f"a {kind.upper()} image is not for the terminal: give a file, e.g. -o graph.{kind}")
             data = draw(result, kind, precision)
         _write_output(data, output)
-    except BpcalcError as exc:
-        if debug:
-            raise
-        _fail(exc)
-    except Exception as exc:  # a bug in bpcalc, not bad input: say so briefly
-        if debug:
-            raise
-        _fail_internal(exc)
+
+    _guard(debug, body)
 
 
 def _graph_format(fmt: Optional[GraphFormat], output: Optional[str]) -> str:
@@ -284,6 +266,12 @@ def _read_source(
         if word.startswith("--") and word[2:3].isalpha():
             # Unknown options arrive here because "-x^2" must be allowed as EXPR.
             option = word.split("=", 1)[0]
+            if option in options:  # a real option, so it came after "--", which ends the options
+                raise InputError(
+                    f"{option} comes after '--', so it is read as part of the expression",
+                    f'put the options first: bpcalc {command} {option} ... -- "{words[0]}" '
+                    f'(an expression that starts with a minus sign also works without --)',
+                )
             near = suggest(option, options)
             raise InputError(f"no such option: {option}", f"did you mean {near}?" if near else f"see bpcalc {command} --help")
     if words and len(words) > 1:
@@ -296,7 +284,7 @@ def _read_source(
         raise InputError("give the expression either as EXPR or with --file, not both")
     if file is not None:
         try:
-            return file.read_text(encoding="utf-8")
+            return file.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark from Windows editors is not code
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {file}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     if expr is None:
@@ -318,6 +306,8 @@ def _read_values(path: Path) -> dict:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:  # also UnicodeDecodeError
         raise InputError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(f"{path} must hold a JSON object of names to values, as in {{\"w\": [0.5, -0.3], \"y\": 1}}")
     return data
@@ -353,15 +343,12 @@ GRADCHECK_OPTIONS = {"--at", "--wrt", "--file", "--tie", "--json", "--precision"
 PROGRESS_AT = 20  # submissions before `grade` shows a progress bar on a terminal
 
 
-def _tolerance(rtol: Optional[float], atol: Optional[float], places: Optional[int]):
-    """The tolerance the options ask for, or None when none was given (the defaults, or the assignment's)."""
-    from .check import ATOL, RTOL, Tolerance
-
+def _tolerance(rtol: Optional[float], atol: Optional[float], places: Optional[int]) -> dict:
+    """The tolerance settings the options give, field by field: each overrides only its own."""
     if places is not None and (rtol is not None or atol is not None):
         raise InputError("give either --places or --rtol/--atol, not both")
-    if rtol is None and atol is None and places is None:
-        return None
-    return Tolerance(RTOL if rtol is None else rtol, ATOL if atol is None else atol, places)
+    given = {"rtol": rtol, "atol": atol, "places": places}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _warn(warnings) -> None:
@@ -389,6 +376,10 @@ def _write(path: str, text: str) -> None:
 
 def _guard(debug: bool, body) -> None:
     """Run a command's body: bad input and undefined math as one paragraph, a bug as an internal error."""
+    # A big input builds millions of acyclic objects that the cyclic collector would
+    # only rescan, up to a third of the run: paused for the command, then restored.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         body()
     except BpcalcError as exc:
@@ -397,10 +388,13 @@ def _guard(debug: bool, body) -> None:
         _fail(exc)
     except typer.Exit:
         raise
-    except Exception as exc:
+    except Exception as exc:  # a bug in bpcalc, not bad input: say so briefly
         if debug:
             raise
         _fail_internal(exc)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @app.command(
@@ -481,7 +475,7 @@ def check(
         from .check import Tolerance
         from .check import check as run_check
 
-        checked = run_check(source, at or [], items, tolerance=tolerance or Tolerance(), tie=tie.value if tie else "indicator")
+        checked = run_check(source, at or [], items, tolerance=Tolerance(**tolerance), tie=tie.value if tie else "indicator")
         _warn(checked.result.warnings)
         if json_out:
             from .render.check_json import check_dict, dumps

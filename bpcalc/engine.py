@@ -35,7 +35,8 @@ def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None =
     for name in names:
         grad = grads[graph.names[name]]
         gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
-    return Result(graph, values, grads, local, gradient, warnings, tie, shapes, contributions)
+    at = {name: values[graph.names[name]] for name in graph.variables if name in point}
+    return Result(graph, values, grads, local, gradient, warnings, tie, shapes, contributions, at)
 
 
 def leaves(graph: Graph, point: Mapping[str, float]) -> tuple[list[float], bytearray]:
@@ -77,10 +78,10 @@ def forward(graph: Graph, values: list[float], wants: bytearray) -> None:
             if len(inputs) == 2:  # binary ops unrolled: this loop and backward's are the hot path
                 a, b = inputs
                 out = op.forward(values[a], values[b])
-                wants[i] = wants[a] | wants[b]
+                wants[i] |= wants[a] | wants[b]  # |=: a --wrt name is wanted even if made of constants
             else:
                 out = op.forward(*map(get, inputs))
-                wants[i] = any(map(wanted, inputs))
+                wants[i] |= any(map(wanted, inputs))
         except (ArithmeticError, ValueError) as exc:
             raise _math_error(graph, i, op, values, _reason(exc, op)) from None
         if out - out != 0.0:  # inf or nan; cheaper than math.isfinite here
@@ -224,8 +225,8 @@ def _kink_notice(graph: Graph, i: int, op: Op, values: list, split: bool, count:
     nodes = graph.nodes
     node = nodes[i]
     args = [values[j] for j in node.inputs]
-    if size > 1:
-        where = f"at {count} of its {size} elements"
+    if any(type(a) is not float for a in args):  # element-wise on arrays
+        where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
     else:
         where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
     rule = "--tie split: 1/2 to each input" if split else op.convention

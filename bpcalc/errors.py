@@ -126,9 +126,9 @@ class ShapeError(BpcalcError):
 def _show(value) -> str:
     """A number exactly, or a short array."""
     if isinstance(value, float):
-        return format(value, ".17g")
+        return repr(value)  # the shortest text that reads back as the same float
     items = value.ravel().tolist()
-    text = ", ".join(format(v, ".17g") for v in items[:6]) + (", …" if len(items) > 6 else "")
+    text = ", ".join(repr(v) for v in items[:6]) + (", …" if len(items) > 6 else "")
     return f"[{text}] (shape {value.shape})"
 
 

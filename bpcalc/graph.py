@@ -80,6 +80,7 @@ class Result:
         tie: str,
         shapes: list[tuple] | None = None,
         contributions: list[tuple | None] | None = None,
+        at: dict | None = None,
     ):
         self.graph = graph
         self.values = values  # forward pass: every node's value
@@ -90,6 +91,7 @@ class Result:
         self.tie = tie  # the convention used at max/min ties: "indicator" or "split"
         self.shapes = shapes  # each node's shape, when the graph holds arrays; None when all are numbers
         self.contributions = contributions  # with arrays: each input's contribution, as a vjp may give it
+        self.at = at if at is not None else {}  # the point: each variable given a value (pi, e as constants are not)
         self._steps: list[Step] | None = None
 
     @property

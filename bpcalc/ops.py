@@ -267,7 +267,7 @@ def _index_shape(x: tuple, *indices: tuple) -> tuple:
     if any(i != () for i in indices):
         raise ValueError("indices must be numbers")
     if len(indices) > len(x):
-        raise ValueError(f"{len(indices)} indices into an array of shape {x}")
+        raise ValueError(f"{len(indices)} ind{'ices' if len(indices) > 1 else 'ex'} into an array of shape {x}")
     return x[len(indices):]
 
 

@@ -143,7 +143,8 @@ class _Builder:
                 f"unknown function '{token}'",
                 self.source,
                 token.start_pos,
-                f"did you mean '{near}'?" if near else "functions: " + ", ".join(sorted(FUNCTIONS)),
+                (f"did you mean '{near}'?" if near else "functions: " + ", ".join(sorted(FUNCTIONS)))
+                + f" (for a product, write {token}*(...))",
             )
         if op.arity is not None and len(args) != op.arity:
             wanted = f"{op.arity} argument{'s' if op.arity > 1 else ''}"
@@ -323,6 +324,7 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
             node.label = f"{prefix}{count}"
     if not kept[-1].named:
         kept[-1].label = next(n for n in ("f", "out", "output", f"{prefix}{count}") if n not in names)
+        live_names[kept[-1].label] = len(kept) - 1  # so --wrt f and check's df/df can name it
 
     variables = [name for name in used if name in live_names]
     return Graph(source, kept, live_names, variables, output_name or kept[-1].label, notices)
@@ -395,8 +397,9 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
     if token.type == "RPAR" and source.count(")", 0, pos + 1) > source.count("(", 0, pos):
         return ExpressionSyntaxError("unexpected ')' with no '(' to close", source, pos)
     if token.type in ("NAME", "NUMBER", "LPAR") and "'+'" in expected:
+        what = {"NAME": f"name '{token}'", "NUMBER": f"number {token}"}.get(token.type, f"'{token}'")
         return ExpressionSyntaxError(
-            f"unexpected {_describe(token.type, parser)} '{token}': an operator is missing",
+            f"unexpected {what}: an operator is missing",
             source,
             pos,
             "join the two with an operator such as * or +",
@@ -406,7 +409,7 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
 
 # ---------------------------------------------------------------- the point
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits only
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ARRAY_TOKEN = re.compile(r"\s*(\[|\]|,|[^\[\],\s]+)")
 
@@ -419,6 +422,8 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
     point: dict[str, object] = {}
     if items is None:
         return point
+    if not isinstance(items, (str, Mapping, list, tuple)):
+        raise PointError(f"a point is text such as 'x=-2,y=5' or a mapping of names to values, not {items!r}")
     if isinstance(items, Mapping):
         for name, value in items.items():
             _put(point, str(name), _to_value(str(name), value))
@@ -512,8 +517,11 @@ def _to_array(name: str, nested):
 
     try:
         array = np.array(nested)
-    except (ValueError, TypeError, OverflowError):
-        array = None
+        flat = np.array(nested, dtype=object).ravel() if isinstance(nested, (list, tuple)) else ()
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        array, flat = None, ()
+    if any(type(item) is bool for item in flat):
+        raise PointError(f"the value of {name} holds true or false, not numbers")
     if array is None or array.dtype.kind not in "iuf":  # ragged, or booleans, strings, objects
         raise PointError(
             f"the value of {name} is not a rectangular array of numbers", "rows must have equal lengths, as in [[1, 2], [3, 4]]"

@@ -127,8 +127,18 @@ def test_settings_in_the_file_and_overrides(tmp_path):
     assert hw.problems[0].tolerance == Tolerance(places=2)
     assert hw.problems[0].tie == "split"
     assert hw.problems[1].tolerance.places == 2  # a file-wide setting reaches every problem ...
-    assert load_assignment(path, tolerance=Tolerance(0.5, 0)).problems[0].tolerance == Tolerance(0.5, 0)
+    assert load_assignment(path, tolerance={"rtol": 0.5, "atol": 0}).problems[0].tolerance == Tolerance(0.5, 0)
     assert load_assignment(path, tie="indicator").problems[0].tie == "indicator"
+
+
+def test_an_override_changes_only_its_own_field(tmp_path):
+    # --rtol alone keeps the file's atol (and drops its rounding, which it replaces).
+    path = tmp_path / "hw.toml"
+    path.write_text('atol = 0.5\n[[problems]]\nexpression = "x"\nat = "x=1"\n', encoding="utf-8")
+    assert load_assignment(path, tolerance={"rtol": 0.02}).problems[0].tolerance == Tolerance(0.02, 0.5)
+    path.write_text('places = 2\natol = 0.5\n[[problems]]\nexpression = "x"\nat = "x=1"\n', encoding="utf-8")
+    assert load_assignment(path, tolerance={"rtol": 0.02}).problems[0].tolerance == Tolerance(0.02, 0.5)
+    assert load_assignment(path, tolerance={"places": 3}).problems[0].tolerance.places == 3
 
 
 def test_problem_settings_override_the_file(tmp_path):

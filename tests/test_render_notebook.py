@@ -4,8 +4,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 import bpcalc
 from bpcalc.render import notebook
 from worked import needs_graphviz

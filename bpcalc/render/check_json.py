@@ -5,7 +5,7 @@ import json
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .check_text import check_summary, key_rows, problem_output, wrong_items
-from .json import number
+from .json import number, warning
 
 if TYPE_CHECKING:
     from ..assignment import Assignment, Graded
@@ -51,7 +51,7 @@ def check_dict(check: Check) -> dict[str, Any]:
         "schema": "bpcalc.check/1",
         "expression": graph.source,
         "output": result.output,
-        "at": {name: _value(result.values[graph.names[name]]) for name in graph.variables},
+        "at": {name: _value(value) for name, value in result.at.items()},
         "tie": result.tie,
         "tolerance": check.tolerance.as_dict(),
         "ok": check.ok,
@@ -61,7 +61,7 @@ def check_dict(check: Check) -> dict[str, Any]:
         "summary": check_summary(check),
         "rows": [row_dict(row) for row in check.rows],
         "notes": list(check.notes),
-        "warnings": [{"kind": w.kind, "message": w.message, "node": w.node} for w in result.warnings],
+        "warnings": [warning(w) for w in result.warnings],
     }
 
 
@@ -198,5 +198,5 @@ def gradcheck_dict(check: GradCheck) -> dict[str, Any]:
             }
             for r in check.rows
         ],
-        "warnings": [{"kind": w.kind, "message": w.message, "node": w.node} for w in result.warnings],
+        "warnings": [warning(w) for w in result.warnings],
     }

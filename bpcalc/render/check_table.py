@@ -52,8 +52,8 @@ def check_table(check: Check, digits: int = 6) -> Table:
 
 
 def check_report(check: Check, digits: int = 6) -> RenderableType:
-    graph, values = check.result.graph, check.result.values
-    point = point_text({n: values[graph.names[n]] for n in graph.variables}, digits)
+    graph = check.result.graph
+    point = point_text(check.result.at, digits)
     title = f"Checking {source_line(graph.source, 80)}" + (f" at {point}" if point else "")
     return Group(
         _heading(title),

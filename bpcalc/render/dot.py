@@ -73,12 +73,7 @@ def caption(result: Result, digits: int = 6) -> str:
     """The program on one line and the point, each shortened: a picture's title."""
     lines = [line.strip() for line in result.graph.source.strip().splitlines()]
     source = "; ".join(line for line in lines if line and not line.startswith("#"))  # no comment lines
-    nodes = result.graph.nodes
-    point = ", ".join(
-        f"{node.label} = {number(result.values[i], digits)}"
-        for i, node in enumerate(nodes)
-        if node.op == VAR and result.grads[i] is not None
-    )
+    point = ", ".join(f"{label} = {number(value, digits)}" for label, value in result.at.items())
     return _shorten(source) + (f"   at {_shorten(point)}" if point else "")
 
 

@@ -59,22 +59,22 @@ def to_dict(result: Result) -> dict[str, Any]:
         }
         for s in result.steps
     ]
-    point = {node.label: number(result.values[i]) for i, node in enumerate(graph.nodes) if node.op == "var"}
     return {
         "schema": SCHEMA,
         "expression": graph.source,
         "output": result.output,
         "value": number(result.value),
         "gradient": {name: number(g) for name, g in result.gradient.items()},
-        "at": point,
+        "at": {name: number(value) for name, value in result.at.items()},
         "tie": result.tie,
         "nodes": nodes,
         "steps": steps,
-        "warnings": [_warning(w) for w in result.warnings],
+        "warnings": [warning(w) for w in result.warnings],
     }
 
 
-def _warning(notice) -> dict[str, Any]:
+def warning(notice) -> dict[str, Any]:
+    """A warning as JSON; the check reports use it too."""
     entry: dict[str, Any] = {"kind": notice.kind, "message": notice.message, "node": notice.node}
     if notice.one_sided is not None:
         entry["one_sided"] = [list(pair) for pair in notice.one_sided]

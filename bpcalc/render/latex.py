@@ -185,12 +185,7 @@ def _source_lines(result: Result) -> list[str]:
 
 def _point(result: Result, digits: int) -> list[tuple[str, str]]:
     """The variables given a value, as (label, shown value); pi and e used as constants are not."""
-    nodes = result.graph.nodes
-    return [
-        (node.label, number(result.values[i], digits))
-        for i, node in enumerate(nodes)
-        if node.op == VAR and result.grads[i] is not None
-    ]
+    return [(label, number(value, digits)) for label, value in result.at.items()]
 
 
 def render(result: Result, digits: int = 6, standalone: bool = False) -> str:

@@ -26,7 +26,7 @@ def _line(result: Result, i: int, digits: int, along, kink: bool, seen: bool) ->
     line.append(node.label, style="bold")
     if node.op not in (VAR, CONST):
         line.append(f"  {node.op}", style="cyan")
-        if node.label != graph.text(i):
+        if node.end - node.start != len(node.label) or node.label != graph.text(i):  # lengths first: no copy
             line.append(f"  {graph.text(i, TEXT_WIDTH)}", style="dim")
     elif node.op == CONST:
         line.append("  const", style="dim")
