@@ -550,7 +550,7 @@ def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
     root = next((r for r in wrong if r.ask.kind == GRAD and not any(d.kind == "carried" for d in r.diagnoses)), None)
     if root is None:
         root = next((r for r in wrong if r.ask.kind == VALUE), None)
-    if root is not None:
+    if root is not None and wrong[-1] is not root:  # a root only of wrong answers after it, as the README says
         root.root = True
 
 
