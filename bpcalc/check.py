@@ -707,7 +707,7 @@ def _diagnose_grad(
             if direct and len(bp.incoming[j]) == 1:
                 text = f"the local derivative ∂{label}/∂{row.ask.name} = {_num(local(m, direct[0]))} alone"
             else:
-                text = f"the chain restarted at {label}"
+                text = f"the chain restarted at {bp.node(m)}"  # with its text: the report does not list n1, n2
             found["upstream"] = Diagnosis(
                 "upstream", f"the upstream factor forgotten: {text}; multiply by the upstream ∂{out}/∂{label} = {_num(passed[m])}", value
             )
