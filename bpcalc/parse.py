@@ -243,6 +243,7 @@ def _get_parser():
         _parser = Lark(
             grammar,
             parser="lalr",
+            lexer="basic",  # one lexer for the grammar: the contextual one compiles a regex per parser state
             transformer=_builder,
             postlex=_JoinLinesInParens(),
             cache=cache or False,
@@ -365,7 +366,8 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
 
     if isinstance(exc, UnexpectedCharacters):
         char = source[pos] if pos < len(source) else ""
-        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, wanted)
+        hint = "bpcalc reads numbers, names, + - * / ^ ** @, ( ), [ ], commas, ; or new lines between statements, = and # comments"
+        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, hint)
     if not isinstance(exc, UnexpectedToken):
         return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
     token = exc.token
