@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 from .errors import AnswerError, InputError, suggest
 from .graph import Graph, Result
 from .ops import INPUT_NAMES, OPERATIONS
+from .parse import split_outside_brackets
 
 # Hand-computed answers carry 3 or 4 significant digits: 1 % relative
 # accepts -0.2 for -0.2007 and 0.51 for 0.513, and rejects every mistake
@@ -228,7 +229,7 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
         return []
     if isinstance(answers, str):
         items = []
-        for part in _split(answers):
+        for part in split_outside_brackets(answers, ",;\n"):  # df/dw=[-1, -2] is one item
             part = part.strip()
             if not part:
                 continue
@@ -262,21 +263,6 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
     for part in answers:
         items.extend(answer_items(part, path=path))
     return items
-
-
-def _split(text: str) -> list[str]:
-    """Items separated by commas, semicolons or new lines, outside brackets (df/dw=[-1, -2] is one)."""
-    parts, depth, start = [], 0, 0
-    for k, char in enumerate(text):
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif char in ",;\n" and depth <= 0:
-            parts.append(text[start:k])
-            start = k + 1
-    parts.append(text[start:])
-    return parts
 
 
 def resolve_answers(items: Iterable[tuple[str, Any]], graph: Graph, *, path: str | None = None) -> dict[Ask, Any]:

@@ -435,7 +435,7 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
             for name, value in parse_point(text).items():
                 _put(point, name, value)
             continue
-        for item in _split_items(str(text)):
+        for item in split_outside_brackets(str(text)):
             item = item.strip()
             if not item:
                 continue
@@ -447,15 +447,15 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
     return point
 
 
-def _split_items(text: str) -> list[str]:
-    """Split 'x=1,w=[1,2]' at the commas outside brackets."""
+def split_outside_brackets(text: str, separators: str = ",") -> list[str]:
+    """Split 'x=1,w=[1,2]' at the separators outside brackets; check's answers use it too."""
     items, depth, start = [], 0, 0
     for i, char in enumerate(text):
         if char == "[":
             depth += 1
         elif char == "]":
             depth -= 1
-        elif char == "," and depth == 0:
+        elif char in separators and depth <= 0:
             items.append(text[start:i])
             start = i + 1
     items.append(text[start:])

@@ -29,7 +29,6 @@ bpcalc's output.
 """
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
@@ -54,16 +53,6 @@ from bpcalc.render.json import dumps
 from bpcalc.render.table import to_text
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _restore_gc():
-    # `bpcalc grad` turns the cyclic GC off for its one-shot process; in this
-    # test process it must come back on after each in-process invocation.
-    enabled = gc.isenabled()
-    yield
-    if enabled:
-        gc.enable()
 
 
 # ---------------------------------------------------------------- helpers

@@ -7,7 +7,6 @@ to stdout and messages to stderr. Tests that depend on the process itself
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import json
 import math
@@ -27,16 +26,6 @@ HEADLINE = ["grad", "(x+y)*z", "--at", "x=-2,y=5,z=-4"]
 WORKED_EXAMPLES = json.loads((Path(__file__).parent / "data" / "worked_examples.json").read_text(encoding="utf-8"))
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _restore_gc():
-    # `bpcalc grad` turns the cyclic GC off for its one-shot process; in this
-    # test process it must come back on after each in-process invocation.
-    enabled = gc.isenabled()
-    yield
-    if enabled:
-        gc.enable()
 
 
 def invoke(*args: str, input: str | None = None):

@@ -1,7 +1,6 @@
 """Tests for `bpcalc graph` and for `bpcalc grad --format/--standalone/--tree`, through CliRunner and as real processes."""
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -16,14 +15,6 @@ from worked import needs_graphviz
 
 HEADLINE = ["(x+y)*z", "--at", "x=-2,y=5,z=-4"]
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _restore_gc():
-    enabled = gc.isenabled()  # the commands turn the cyclic GC off for their one-shot process
-    yield
-    if enabled:
-        gc.enable()
 
 
 def invoke(*args: str):
