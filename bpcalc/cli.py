@@ -11,6 +11,7 @@ import typer
 
 from . import __version__
 from .errors import BpcalcError, ExitCode, InputError, suggest
+from .text import visible
 
 app = typer.Typer(
     name="bpcalc",
@@ -314,7 +315,8 @@ def _read_values(path: Path) -> dict:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    """A message on stderr; what it quotes from files (names, keys, answers) shows its control characters."""
+    sys.stderr.write(visible(message, newlines=True) + "\n")
 
 
 def _fail(exc: BpcalcError) -> None:

@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..text import visible
 from . import number
 from .check_text import ROOT, check_summary, key_rows, point_text, score_text, sentence, source_line, wrong_items
 from .table import console
@@ -30,7 +31,7 @@ def _table() -> Table:
 
 
 def _heading(text: str) -> Text:
-    return Text(text, style="bold")
+    return Text(visible(text), style="bold")  # titles and ids come from the assignment file
 
 
 def check_table(check: Check, digits: int = 6) -> Table:
@@ -73,7 +74,7 @@ def graded_report(graded: Graded, assignment: Assignment, digits: int = 6) -> Re
         at = point_text(problem.at, digits)
         title = f"{name} — {score_text(p.score)} of {score_text(p.max_score)} point{'s' if p.max_score != 1 else ''}"
         parts += [_heading(title), Text(source + (f" at {at}" if at else "")), check_table(p.check, digits), Text(check_summary(p.check)), Text("")]
-    parts.append(Text(f"{graded.student}: {score_text(graded.score)} of {score_text(graded.max_score)} points", style="bold"))
+    parts.append(Text(f"{visible(graded.student)}: {score_text(graded.score)} of {score_text(graded.max_score)} points", style="bold"))
     if graded.problems:
         parts.append(Text(f"Right when {graded.problems[0].problem.tolerance.describe()}.", style="dim"))
     return Group(*parts)
@@ -83,7 +84,7 @@ def grades_table(graded: Iterable[Graded], assignment: Assignment) -> Table:
     """The score table of `bpcalc grade`: one row per submission."""
     graded = list(graded)
     table = Table(
-        title=f"{assignment.title}: {len(graded)} submission{'s' if len(graded) != 1 else ''}",
+        title=f"{visible(assignment.title)}: {len(graded)} submission{'s' if len(graded) != 1 else ''}",
         box=box.SIMPLE_HEAD, title_justify="left", title_style="bold",
     )
     table.add_column("student", style="bold")
@@ -93,16 +94,17 @@ def grades_table(graded: Iterable[Graded], assignment: Assignment) -> Table:
     table.add_column("not right", ratio=1, overflow="fold")
     for g in graded:
         if g.error is not None:
-            table.add_row(g.student, Text("—", style=WRONG), score_text(g.max_score), "", Text(f"not graded: {g.error}", style=WRONG))
+            table.add_row(visible(g.student), Text("—", style=WRONG), score_text(g.max_score), "",
+                          Text(f"not graded: {visible(g.error)}", style=WRONG))
             continue
         percent = f"{100 * g.score / g.max_score:.0f}" if g.max_score else ""
-        table.add_row(g.student, score_text(g.score), score_text(g.max_score), percent, " ".join(wrong_items(g)))
+        table.add_row(visible(g.student), score_text(g.score), score_text(g.max_score), percent, visible(" ".join(wrong_items(g))))
     return table
 
 
 def key_report(assignment: Assignment, digits: int = 6) -> RenderableType:
     """The answer key: a table per problem."""
-    parts: list[RenderableType] = [Text(f"{assignment.title}: answer key", style="bold"), Text("")]
+    parts: list[RenderableType] = [_heading(f"{assignment.title}: answer key"), Text("")]
     for problem in assignment.problems:
         name = f"Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
         at = point_text(problem.at, digits)

@@ -6,6 +6,7 @@ import io
 import json
 from typing import TYPE_CHECKING, Iterable
 
+from ..text import csv_cell, visible
 from . import number
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ def sentence(text: str) -> str:
 
 
 def source_line(source: str, limit: int = 60) -> str:
-    """A program on one line, shortened with an ellipsis."""
-    text = " ".join(source.split())
+    """A program on one line, shortened with an ellipsis, its control characters made visible (a comment may hold any)."""
+    text = visible(" ".join(source.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -99,10 +100,11 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     ids = [p.id for p in assignment.problems]
-    writer.writerow(["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"])
+    # Every cell passes through csv_cell: a student's name or a file name may be a formula.
+    writer.writerow([csv_cell(c) for c in ["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"]])
     for g in graded:
         scores = {p.problem.id: p.score for p in g.problems}
-        writer.writerow([
+        writer.writerow([csv_cell(c) for c in [
             g.student,
             g.path,
             score_text(g.score) if g.error is None else "",
@@ -110,7 +112,7 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
             *[score_text(scores[i]) if i in scores else "" for i in ids],
             " ".join(wrong_items(g)),
             g.error or "",
-        ])
+        ]])
     return buffer.getvalue()
 
 
