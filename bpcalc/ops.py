@@ -118,6 +118,10 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            local=(_dpow_da, _dpow_db),
            formula=("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"),
            domain="a > 0, or a = 0 with b >= 0, or b a whole number", function=False),
+        # q = x: a name for a copy of a value keeps a node of its own (∂f/∂q is q's uses only)
+        Op("id", lambda a: a, symbol="id", tex="{a}",
+           local=(lambda out, a: 1.0,),
+           formula=("1",), function=False),
         Op("neg", lambda a: -a, symbol="−x", tex="-{a}",
            local=(lambda out, a: -1.0,),
            formula=("-1",), function=False),

@@ -179,13 +179,17 @@ class _Builder:
                 if itself
                 else f"move the assignment '{name} = ...' before its first use",
             )
-        node = self.nodes[value[0]]
-        if not node.named:  # otherwise the name is an alias of a variable or earlier name
-            node.label = name
-            node.named = True
-        self.names[name] = value[0]
+        node_id = value[0]
+        if self.nodes[node_id].named:
+            # q = x copies a variable or an earlier name: q gets a node of its own (an
+            # identity), so ∂f/∂q is the gradient through q's uses, and q shows everywhere.
+            node_id = self._node("id", (node_id,), value[1], value[2])[0]
+        node = self.nodes[node_id]
+        node.label = name
+        node.named = True
+        self.names[name] = node_id
         self.assigned[name] = pos
-        return ("assign", name, value[0])
+        return ("assign", name, node_id)
 
     def start(self, children):
         return children

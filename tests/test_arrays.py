@@ -381,6 +381,7 @@ SCALAR_CASES = {
     "div": ("{a} / {b}", VALUES, AWAY_FROM_ZERO),
     "pow": ("{a} ^ {b}", POSITIVE, VALUES),
     "neg": ("-{a}", VALUES),
+    "id": ("q = {a}; q", VALUES),  # a statement: an identity is made by naming a name
     "max": ("max({a}, {b})", GRID, OFF_GRID),
     "min": ("min({a}, {b})", OFF_GRID, GRID),
     "relu": ("relu({a})", OFF_GRID),
@@ -412,7 +413,8 @@ def weighted_loss(draw, core: str, inputs: dict, out_shape: tuple):
     """sum(c * core) with a random weight c of the core's shape, so no two elements cancel."""
     point = dict(inputs)
     point["c"] = draw_array(draw, out_shape, WEIGHTS)
-    return f"sum(c * ({core}))", point
+    statements, _, core = core.rpartition(";")
+    return (f"{statements}; " if statements else "") + f"sum(c * ({core}))", point
 
 
 def test_every_op_has_a_finite_difference_case():

@@ -669,3 +669,11 @@ def test_the_sensitivities_in_the_students_world():
         for i, p in bp.incoming[m]:
             moved = bp.replay({(i, p): bp.rows[i][p] - 1.5}, world)[0][x1]
             assert moved == pytest.approx(received[x1] + passed[i] * -1.5 * into[m], rel=1e-12, abs=1e-12)
+
+
+def test_a_name_that_copies_a_value_is_checked_as_its_own_node():
+    # issue 10 item 3: q = x; f = q*x at x=3: by hand ∂f/∂q = x = 3, ∂f/∂x = q + x = 6.
+    from bpcalc.check import check as run_check
+
+    checked = run_check("q = x; f = q*x", "x=3", "q=3, df/dq=3, df/dx=6")
+    assert checked.ok and [row.ask.label for row in checked.rows] == ["q", "∂f/∂q", "∂f/∂x"]

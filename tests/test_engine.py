@@ -238,7 +238,8 @@ def test_fuzz_valid_expressions_at_extreme_points(expr, at):
     outcome(expr, at)
 
 
-INFIX = {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y", "pow": "x ^ y", "neg": "-x"}
+INFIX = {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y", "pow": "x ^ y", "neg": "-x",
+         "id": "q = x; q"}  # an identity is made by naming a name
 
 
 def op_expression(name: str) -> str:
@@ -258,7 +259,9 @@ def test_every_op_at_every_pair_of_extremes(name):
     op = OPERATIONS[name]
     expr = op_expression(name)
     # The op alone, and under an upstream gradient that is huge, zero or overflowing.
-    forms = [expr, f"1e308 * ({expr})", f"0 * ({expr})", f"({expr}) / 5e-324"]
+    statements, _, expr = expr.rpartition(";")
+    before = f"{statements}; " if statements else ""
+    forms = [before + form for form in (expr, f"1e308 * ({expr})", f"0 * ({expr})", f"({expr}) / 5e-324")]
     points = [{"x": a, "y": b} for a in EXTREMES for b in EXTREMES] if op.arity == 2 else [{"x": a} for a in EXTREMES]
     for at in points:
         for form in forms:
@@ -482,3 +485,23 @@ def test_reverse_pass_order_on_a_program():
     assert_reverse_topological(result)
     assert result.steps[0].node == len(result.graph.nodes) - 1
     assert [step.node for step in result.steps] == sorted((step.node for step in result.steps), reverse=True)
+
+
+# ---------------------------------------------------------------- issue 10: a name that copies a value
+
+
+@pytest.mark.parametrize("program", ["q = x; f = q*x", "q = +x; f = q*x", "q = (x); f = q*x"])
+def test_a_name_that_copies_a_value_keeps_its_own_node(program):
+    # f = q*x with q = x: by hand, ∂f/∂q = x = 3 (q's own use only), ∂f/∂x = q + x·1 = 6.
+    result = bpcalc.grad(program, "x=3", wrt="q,x")
+    assert result.gradient == {"q": 3.0, "x": 6.0}
+    q = result.graph.names["q"]
+    assert result.graph.nodes[q].op == "id" and result.graph.nodes[q].label == "q"
+    assert result.values[q] == 3.0 and result.grads[q] == 3.0
+
+
+def test_a_name_copying_a_name_keeps_both_nodes():
+    # k = r; f = k*k + r at r=2: ∂f/∂k = 2k = 4, ∂f/∂r = 4·1 + 1 = 5.
+    result = bpcalc.grad("k = r; f = k*k + r", "r=2", wrt="k,r")
+    assert result.gradient == {"k": 4.0, "r": 5.0}
+    assert [node.label for node in result.graph.nodes if node.op == "id"] == ["k"]

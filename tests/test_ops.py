@@ -60,6 +60,7 @@ SMOOTH_POINTS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
     "div": st.tuples(reals(-1e3, 1e3), away_from_zero(0.1, 1e3)),
     "pow": st.tuples(reals(0.1, 10.0), reals(-3.0, 3.0)),
     "neg": one(reals(-1e6, 1e6)),
+    "id": one(reals(-1e6, 1e6)),
     "max": apart(-100.0, 100.0, 1e-3),
     "min": apart(-100.0, 100.0, 1e-3),
     "relu": one(away_from_zero(1e-3, 1e3)),
@@ -387,3 +388,9 @@ def test_never_complex(name, data):
         except FORWARD_ERRORS:
             continue
         assert isinstance(local, float) and not isinstance(local, complex), f"{name}'{inputs} = {local!r}"
+
+
+def test_identity_is_one_entry_with_local_one():
+    op = OPERATIONS["id"]
+    assert op.forward(-2.5) == -2.5 and op.local[0](-2.5, -2.5) == 1.0 and op.formula == ("1",)
+    assert not op.function  # written as q = x, not called
