@@ -362,15 +362,23 @@ def grade(
     """Grade every file; a file that cannot be read or checked is reported in its row and the rest go on."""
     graded: list[Graded] = []
     for n, path in enumerate(files, 1):
-        try:
-            graded.append(check_submission(assignment, read_submission(path, assignment)))
-        except BpcalcError as exc:
-            reason = exc.reason if isinstance(exc, AnswerError) else str(exc)
-            graded.append(Graded(Path(path).stem, str(path), error=reason, max_score=assignment.max_score))
+        graded.append(grade_file(assignment, path))
         if progress is not None:
             progress(n)
     _unique_students(graded)
     return graded
+
+
+def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[str, str] | None = None) -> Graded:
+    """Grade one answer file; a file that cannot be read or checked gives a Graded with its `error`.
+
+    `identity` ({"id": ..., "email": ..., "name": ...}) names the student when the file does not.
+    """
+    try:
+        return check_submission(assignment, read_submission(path, assignment))
+    except BpcalcError as exc:
+        reason = exc.reason if isinstance(exc, AnswerError) else str(exc)
+        return Graded(Path(path).stem, str(path), error=reason, max_score=assignment.max_score)
 
 
 def _unique_students(graded: list[Graded]) -> None:
@@ -394,6 +402,7 @@ __all__ = [
     "check_submission",
     "submission_files",
     "grade",
+    "grade_file",
     "read_data",
     "VALUE",
     "GRAD",
