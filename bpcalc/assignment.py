@@ -23,10 +23,12 @@ from .check import (
 )
 from .errors import AnswerError, BpcalcError, suggest
 from .graph import Result
+from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 
 ANSWER_SUFFIXES = (".toml", ".json")
-_TOP_KEYS = ("title", "tie", "rtol", "atol", "places", "problems")
-_PROBLEM_KEYS = ("id", "title", "expression", "program", "at", "ask", "points", "tie", "rtol", "atol", "places")
+_IDENTITY = (*IDENTITY_KEYS, "variant")  # who the answers are from: read, not graded
+_TOP_KEYS = ("title", "seed", "tie", "rtol", "atol", "places", "problems")
+_PROBLEM_KEYS = ("id", "title", "expression", "program", "at", "ask", "points", "tie", "rtol", "atol", "places", "random")
 
 
 # ---------------------------------------------------------------- files
@@ -104,6 +106,9 @@ class Problem:
     points: float
     tolerance: Tolerance
     result: Result
+    random: RandomSpec | None = None  # parameters drawn per student
+    fixed: dict[str, Any] = field(default_factory=dict)  # the `at` the draws add to
+    variant: str | None = None  # the student key this problem was drawn for
 
     @property
     def graph(self):
@@ -113,6 +118,32 @@ class Problem:
     def tie(self) -> str:
         return self.result.tie
 
+    def drawn(self, seed: str, key: str) -> Problem:
+        """This problem with its random parameters drawn for a student key (itself when nothing is drawn)."""
+        if self.random is None:
+            return self
+        spec = self.random
+        point, result = draw(seed, self.id, key, spec, self._evaluate, self._acceptable)
+        return Problem(self.id, self.title, self.source, {**self.fixed, **point}, self.asks, self.points,
+                       self.tolerance, result, spec, self.fixed, key)
+
+    def _evaluate(self, point: Mapping[str, Any]) -> Result:
+        from .engine import run
+
+        return run(self.graph, {**self.fixed, **point}, wrt=wrt_for(self.graph, self.asks), tie=self.tie)
+
+    def _acceptable(self, result: Result) -> bool:
+        spec = self.random
+        if spec is None:
+            return True
+        if spec.avoid_kinks and any(w.kind == "kink" for w in result.warnings):
+            return False
+        for name in spec.nonzero:
+            value = result.values[result.graph.names[name]]
+            if (value == 0) if isinstance(value, float) else not value.all():
+                return False
+        return True
+
 
 @dataclass
 class Assignment:
@@ -121,10 +152,31 @@ class Assignment:
     path: str
     title: str
     problems: list[Problem]
+    seed: str = ""
 
     @property
     def max_score(self) -> float:
         return sum(p.points for p in self.problems)
+
+    @property
+    def randomized(self) -> bool:
+        """Whether some problem draws its numbers per student."""
+        return any(p.random is not None for p in self.problems)
+
+    @property
+    def variant_space(self) -> int:
+        """How many distinct variants the grids allow (an upper bound: redraws remove some)."""
+        total = 1
+        for p in self.problems:
+            if p.random is not None:
+                total *= p.random.size
+        return total
+
+    def for_student(self, key: str) -> Assignment:
+        """The assignment as this student key draws it (itself when nothing is drawn)."""
+        if not self.randomized:
+            return self
+        return Assignment(self.path, self.title, [p.drawn(self.seed, key) for p in self.problems], self.seed)
 
     def problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems if p.id == problem_id), None)
@@ -149,17 +201,20 @@ def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = N
     title = data.get("title", Path(path).stem)
     if not isinstance(title, str):
         raise AnswerError("title must be text", path=path, item="title")
+    seed = data.get("seed", "")
+    if isinstance(seed, bool) or not isinstance(seed, (int, str)):
+        raise AnswerError("seed must be a whole number or a text", path=path, item="seed")
     defaults = {key: data[key] for key in ("tie", "rtol", "atol", "places") if key in data}
     problems: list[Problem] = []
     for n, entry in enumerate(problems_data, 1):
-        problem = _problem(entry, n, defaults, path, tolerance, tie)
+        problem = _problem(entry, n, defaults, path, tolerance, tie, str(seed))
         if any(p.id == problem.id for p in problems):
             raise AnswerError(f"two problems have the id '{problem.id}'", path=path, item=problem.id)
         problems.append(problem)
-    return Assignment(path, title, problems)
+    return Assignment(path, title, problems, str(seed))
 
 
-def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None) -> Problem:
+def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None, seed: str = "") -> Problem:
     from .engine import run
     from .parse import parse, parse_point
 
@@ -187,7 +242,13 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Ma
         graph = parse(source)
         at = parse_point(entry.get("at"))
         asks = _asks(entry.get("ask"), graph, where, path)
-        result = run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator"))
+        spec = None
+        if "random" in entry:
+            spec = parse_random(entry["random"], names=graph.variables, fixed=list(at), where=where, path=path)
+            for name in spec.nonzero:
+                if name not in graph.names:
+                    raise AnswerError(f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name)
+        result = run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator")) if spec is None else None
     except AnswerError:
         raise
     except BpcalcError as exc:
@@ -199,7 +260,21 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Ma
     title = entry.get("title", "")
     if not isinstance(title, str):
         raise AnswerError(f"{where}title must be text", path=path, item="title")
-    return Problem(problem_id, title, source, at, asks, float(points), tolerance_here, result)
+    if spec is None:
+        return Problem(problem_id, title, source, at, asks, float(points), tolerance_here, result)  # type: ignore[arg-type]
+    # The problem as the teacher sees it (bpcalc key without --student): the draw for the empty key.
+    chosen_tie = tie or settings.get("tie", "indicator")
+    base = Problem(problem_id, title, source, at, asks, float(points), tolerance_here,
+                   _stand_in(graph, chosen_tie), spec, dict(at))
+    try:
+        return base.drawn(seed, "")
+    except AnswerError as exc:
+        raise AnswerError(f"{where}{exc.reason}", exc.hint, path=path) from None
+
+
+def _stand_in(graph, tie: str) -> Result:
+    """A Result carrying only the graph and the tie, until the first draw evaluates the problem."""
+    return Result(graph, [], [], [], {}, [], tie)
 
 
 def _asks(ask: Any, graph, where: str, path: str) -> list[Ask]:
@@ -236,6 +311,7 @@ class Submission:
     path: str
     answers: dict[str, list[tuple[str, Any]]]
     notes: list[str] = field(default_factory=list)
+    identity: dict[str, str] = field(default_factory=dict)  # id, sis_id, login, email, variant as the file gives them
 
 
 def read_submission(path: str | Path, assignment: Assignment) -> Submission:
@@ -250,9 +326,13 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
     answers: dict[str, list[tuple[str, Any]]] = {}
     notes: list[str] = []
     flat: dict[str, Any] = {}
+    identity: dict[str, str] = {}
     for key, value in data.items():
         key = str(key)
         if key == "student" and isinstance(value, str):
+            continue
+        if key in _IDENTITY and key not in ids and isinstance(value, (str, int)) and not isinstance(value, bool):
+            identity[key] = value if isinstance(value, str) else value  # type: ignore[assignment]
             continue
         if key in ids and (isinstance(value, (Mapping, str))):
             answers[key] = answer_items(value, path=path)
@@ -266,7 +346,7 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
         if ids[0] in answers:
             raise AnswerError(f"answers for problem {ids[0]} are given both at the top and in [{ids[0]}]", path=path)
         answers[ids[0]] = answer_items(flat, path=path)
-    return Submission(student.strip(), path, answers, notes)
+    return Submission(student.strip(), path, answers, notes, identity)
 
 
 @dataclass
@@ -292,6 +372,7 @@ class Graded:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     max_score: float = 0.0
+    variant: str | None = None  # the student key the numbers were drawn for
 
     @property
     def score(self) -> float | None:
@@ -375,10 +456,33 @@ def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[st
     `identity` ({"id": ..., "email": ..., "name": ...}) names the student when the file does not.
     """
     try:
-        return check_submission(assignment, read_submission(path, assignment))
+        submission = read_submission(path, assignment)
+        if not assignment.randomized:
+            return check_submission(assignment, submission)
+        key = variant_key(submission, identity)
+        graded = check_submission(assignment.for_student(key), submission)
+        graded.variant = key
+        return graded
     except BpcalcError as exc:
         reason = exc.reason if isinstance(exc, AnswerError) else str(exc)
         return Graded(Path(path).stem, str(path), error=reason, max_score=assignment.max_score)
+
+
+def variant_key(submission: Submission, identity: Mapping[str, str] | None = None) -> str:
+    """Whose variant an answer file answers: its `variant`, else the student's id, sis_id, login, email or name.
+
+    `identity` (a roster's row, Gradescope's submitter) comes before what the file claims.
+    """
+    fields: dict[str, Any] = {"name": submission.student if submission.student != Path(submission.path).stem else None}
+    fields.update(submission.identity)
+    key = student_key(dict(identity)) if identity else None
+    key = key or student_key(fields)
+    if key is None:
+        raise AnswerError(
+            "the assignment gives each student their own numbers, and this answer file does not say whose it is",
+            'add your id at the top, as on your problem sheet: id = "..."', path=submission.path,
+        )
+    return key
 
 
 def _unique_students(graded: list[Graded]) -> None:

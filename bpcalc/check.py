@@ -132,7 +132,7 @@ _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(_NUMBER)
 _FRACTION_RE = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
 _GRAD_TABLES = ("grad",)  # [grad] x = -4 in a file: ∂out/∂x
-_METADATA = ("student",)
+_METADATA = ("student", "id", "sis_id", "login", "email", "variant")  # who, not answers
 
 
 def names(graph: Graph) -> dict[str, int]:
