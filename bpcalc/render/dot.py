@@ -154,8 +154,13 @@ def _node(result: Result, i: int, digits: int, fans: dict[int, int], marked: dic
     return label, attrs
 
 
-def source(result: Result, digits: int = 6) -> str:
-    """The graph in Graphviz's DOT language, laid out left to right."""
+def source(result: Result, digits: int = 6, ids: str = "") -> str:
+    """The graph in Graphviz's DOT language, laid out left to right.
+
+    With `ids`, every node and edge gets an `id` that the SVG keeps, for a page's
+    script: {ids}n3 for node 3, {ids}n3_1 for the first drawn copy of a spread
+    leaf, {ids}e4_0 for the edge into input 0 of node 4, {ids}out for the output's edge.
+    """
     nodes = result.graph.nodes
     out = len(nodes) - 1
     marked = kinks(result)
@@ -171,6 +176,7 @@ def source(result: Result, digits: int = 6) -> str:
     )
     lines = [
         "digraph bpcalc {",
+        *([f'  id="{ids}graph";'] if ids else []),
         "  rankdir=LR; ordering=in; nodesep=0.3; ranksep=0.45; newrank=true;",
         # Long edges make the x-coordinate pass (network simplex) grow with the square of the
         # graph; capping its iterations keeps a 2000-node layout to seconds, at a small cost in
@@ -184,7 +190,7 @@ def source(result: Result, digits: int = 6) -> str:
     for i in range(len(nodes)):
         if i not in spread:
             label, attrs = _node(result, i, digits, fans, marked)
-            lines.append(f"  n{i} [label=<{label}>, {', '.join(attrs)}];")
+            lines.append(f"  n{i} [label=<{label}>, {', '.join(attrs)}{_id(ids, f'n{i}')}];")
     uses: dict[int, int] = {}
     total: dict[int, int] = {}
     for node in nodes:
@@ -197,8 +203,8 @@ def source(result: Result, digits: int = 6) -> str:
             start = f"n{j}_{uses[j]}"
             label, attrs = _node(result, j, digits, fans, marked)
             attrs.append(f'style="rounded,dashed,filled", tooltip="{html(nodes[j].label)}: use {uses[j]} of {total[j]}"')
-            lines.append(f"  {start} [label=<{label}>, {', '.join(attrs)}];")
-        tip = f'tooltip="{html(nodes[j].label)} → {html(nodes[i].label)}"'  # SVG hover text; else "n0->n2"
+            lines.append(f"  {start} [label=<{label}>, {', '.join(attrs)}{_id(ids, start)}];")
+        tip = f'tooltip="{html(nodes[j].label)} → {html(nodes[i].label)}"' + _id(ids, f"e{i}_{k}")  # SVG hover text; else "n0->n2"
         if nodes[j].op == CONST:
             lines.append(f'  {start} -> n{i} [style=dashed, color="{MUTED}", {tip}];')  # the node shows its value
         elif grad is None:
@@ -207,9 +213,13 @@ def source(result: Result, digits: int = 6) -> str:
             lines.append(f"  {start} -> n{i} [label={_edge_label(value, grad, digits)}, {tip}];")
     # The output leaves to the right, carrying its value and ∂out/∂out = 1, as the course draws it.
     lines.append(f'  output [shape=plaintext, label=<<b>{html(f)}</b>>];')
-    lines.append(f"  n{out} -> output [label={_edge_label(result.values[out], result.grads[out], digits)}];")
+    lines.append(f"  n{out} -> output [label={_edge_label(result.values[out], result.grads[out], digits)}{_id(ids, 'out')}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _id(ids: str, name: str) -> str:
+    return f', id="{ids}{name}"' if ids else ""
 
 
 def check_size(result: Result, max_nodes: int = MAX_NODES) -> None:

@@ -27,6 +27,7 @@ class Table(NamedTuple):
     hidden: int  # how many rows the elision left out (0: none)
     numeric: tuple[bool, ...]  # columns of numbers, aligned right
     total: int = 0  # how many rows there are before elision (nodes, or names in the summary)
+    keys: tuple = ()  # what each row is about: a node id (forward), (node, position or None) (backward), a name
 
 
 def upstream_sum(terms: list, total, digits: int) -> str:
@@ -69,7 +70,7 @@ def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     hidden = len(graph.nodes) - (len(ids) - 1) if None in ids else 0
     extra = ("shape",) if shapes is not None else ()
     return Table("Forward pass", ("node", "op", "inputs", "expression", *extra, "value"), rows, hidden,
-                 (False, False, False, False, *(False for _ in extra), True), len(graph.nodes))
+                 (False, False, False, False, *(False for _ in extra), True), len(graph.nodes), tuple(ids))
 
 
 def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
@@ -84,9 +85,11 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
     visited = [i for i in range(len(nodes) - 1, -1, -1) if result.grads[i] is not None]
     ids = _elide(visited, max_rows)
     rows: list[tuple[str, ...] | None] = []
+    keys: list = []
     for i in ids:
         if i is None:
             rows.append(None)
+            keys.append(None)
             continue
         grad = result.grads[i]
         node = nodes[i]
@@ -95,6 +98,7 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
         steps = by_node.get(i, [])
         if not steps:
             rows.append((node.label, upstream, "", "", ""))
+            keys.append((i, None))
             continue
         op = OPERATIONS[node.op]
         labels = [nodes[j].label for j in node.inputs]
@@ -107,11 +111,12 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
             else:  # an array op's vjp, or an element-wise product with arrays
                 contribution = number(step.contribution, digits)
             rows.append((node.label if n == 0 else "", upstream if n == 0 else "", labels[step.position], shown_local, contribution))
+            keys.append((i, step.position))
     hidden = len(visited) - (len(ids) - 1) if None in ids else 0
     return Table(
         f"Backward pass: from {out} back to the inputs",
         ("node", f"upstream ∂{out}/∂node", "input", "local ∂node/∂input", "contribution"),
-        rows, hidden, (False, False, False, False, False), len(visited),
+        rows, hidden, (False, False, False, False, False), len(visited), tuple(keys),
     )
 
 
@@ -128,7 +133,7 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
         rows.append((name, number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
     hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
     return Table(f"{out} = {number(result.value, digits)}", ("name", "value", f"∂{out}/∂name"), rows, hidden,
-                 (False, True, True), len(result.gradient))
+                 (False, True, True), len(result.gradient), tuple(names))
 
 
 def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
