@@ -196,7 +196,7 @@ def _schedule(result: Result, found: list[ExplainStep], backward: rows.Table) ->
                 show.extend([["out:g", t], [f"l{out}", t]])
                 text.setdefault(f"u{out}", []).append([t, number(result.grads[out])])
             lights.append([f"n{out}", "out", first_row.get(out, "")])
-        elif s.phase == BACKWARD:
+        elif s.phase == BACKWARD and s.input is not None:
             j, edge = s.input, f"e{i}_{s.position}"
             show.extend([[_row(i, s.position), t], [f"{edge}:g", t]])
             if s.received == 1:
@@ -247,7 +247,7 @@ SCRIPT = r"""(function(){
 var root=document.getElementById(ROOT);if(!root)return;
 var data=JSON.parse(root.querySelector('script.bpx-data').textContent);
 var P=IDS,FILL={v:VALUE,g:GRAD,s:GRAD};
-var items=root.querySelectorAll('.bpx-list li'),n=items.length,cur=0;
+var items=root.querySelectorAll('.bpx-list li'),n=items.length,cur=-1;
 var sentence=document.getElementById(STEP),kink=root.querySelector('.bpx-kink');
 var slider=root.querySelector('input[type=range]'),count=root.querySelector('.bpx-count');
 var box=root.querySelector('.bpx-picture');
@@ -261,10 +261,16 @@ function els(id){
   each(list,function(e){each(e.querySelectorAll('text'),function(t){if(t.getAttribute('fill')===FILL[part])found.push(t);});});
   return found;
 }
-var show=[],text=[],lights=[],lit=[];
-each(data.show,function(s){each(els(s[0]),function(e){show.push([e,s[1]]);});});
-each(data.text,function(s){each(els(s[0]),function(e){text.push([e,s[1]]);});});
+// Per step, what it shows and which texts it changes: moving from step a to b touches only
+// the steps between them, so a step costs the same early and late in a long walk.
+var showAt=[],textAt=[],texts=[],lights=[],lit=[];
+for(var i=0;i<n;i++){showAt.push([]);textAt.push([]);}
+each(data.show,function(s){each(els(s[0]),function(e){showAt[s[1]].push(e);});});
+each(data.text,function(s){each(els(s[0]),function(e){var item=[e,s[1]];texts.push(item);
+  each(s[1],function(v){textAt[v[0]].push(item);});});});
 each(data.lights,function(h){var l=[];each(h,function(id){l=l.concat(els(id));});lights.push(l);});
+function setText(item,k){var t=null;each(item[1],function(v){if(v[0]<=k)t=v[1];});
+  item[0].classList.toggle('bpx-pending',t===null);if(t!==null)item[0].textContent=t;}
 function into(container,e){
   if(!container||!e.getBoundingClientRect)return;
   var c=container.getBoundingClientRect(),r=e.getBoundingClientRect();
@@ -272,10 +278,14 @@ function into(container,e){
   if(r.top<c.top)container.scrollTop-=c.top-r.top+20;else if(r.bottom>c.bottom)container.scrollTop+=r.bottom-c.bottom+20;
 }
 function go(k,write){
-  k=Math.max(0,Math.min(n-1,k));cur=k;
-  each(show,function(s){s[0].classList.toggle('bpx-pending',s[1]>k);});
-  each(text,function(s){var t=null;each(s[1],function(v){if(v[0]<=k)t=v[1];});
-    s[0].classList.toggle('bpx-pending',t===null);if(t!==null)s[0].textContent=t;});
+  k=Math.max(0,Math.min(n-1,k));var t;
+  if(cur<0){for(t=0;t<n;t++)each(showAt[t],function(e){e.classList.toggle('bpx-pending',t>k);});
+    each(texts,function(item){setText(item,k);});}
+  for(t=cur+1;t<=k&&cur>=0;t++){each(showAt[t],function(e){e.classList.remove('bpx-pending');});
+    each(textAt[t],function(item){setText(item,k);});}
+  for(t=k+1;t<=cur;t++){each(showAt[t],function(e){e.classList.add('bpx-pending');});
+    each(textAt[t],function(item){setText(item,k);});}
+  cur=k;
   each(lit,function(e){e.classList.remove('bpx-on');});
   lit=lights[k].concat([items[k]]);
   each(lit,function(e){e.classList.add('bpx-on');});
