@@ -147,3 +147,16 @@ def suggest(name: str, choices: Iterable[str]) -> str | None:
     import difflib  # only on the error path
     near = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return near[0] if near else None
+
+
+class StepError(BpcalcError):
+    """Training stopped at a step where the math is undefined: names the step, the data row and the node."""
+
+    exit_code = ExitCode.MATH
+
+    def __init__(self, step: int, message: str, row: int | None = None, cause: BpcalcError | None = None, hint: str = ""):
+        self.step = step  # counting from 1
+        self.row = row  # the data row (from 1) whose pass failed, or None
+        self.cause = cause  # the MathError of the pass, when a pass failed
+        where = f"step {step}" + (f", data row {row}" if row is not None else "")
+        super().__init__(f"{where}: {message}", hint)

@@ -1,4 +1,4 @@
-"""The table of optimizers: each entry holds its hyper-parameters and defaults, its state, its update and its formula text.
+"""The table of optimizers: each entry its hyper-parameters and defaults, its state, its update, its formula text.
 
 The update rules are the pseudo-code of PyTorch's torch.optim documentation
 (SGD with dampening 0 and optionally Nesterov, RMSprop, Adam and AdamW with bias
@@ -8,6 +8,7 @@ count t (from 1), and returns θ after the step and the state, including the
 values derived for the tables (Adam's bias-corrected moments). Adding an
 optimizer is one entry here plus its test rows. Imports only math.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,7 @@ class Optimizer(NamedTuple):
 
 def _sqrt(x):
     # math.sqrt for a number (correctly rounded); NumPy maps an array's ** 0.5 to its sqrt
-    return math.sqrt(x) if isinstance(x, float) else x ** 0.5
+    return math.sqrt(x) if isinstance(x, float) else x**0.5
 
 
 def _l2(theta, g, h: Mapping[str, float]):
@@ -94,31 +95,89 @@ def _adamw(theta, g, state, t, h):
 
 
 _L2 = "g ← g + λ·θ"
-_ADAM = ("m ← β1·m + (1 − β1)·g", "v ← β2·v + (1 − β2)·g²", "m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t)", "θ ← θ − lr·m̂/(√v̂ + ε)")
+_ADAM = (
+    "m ← β1·m + (1 − β1)·g",
+    "v ← β2·v + (1 − β2)·g²",
+    "m̂ = m/(1 − β1^t), v̂ = v/(1 − β2^t)",
+    "θ ← θ − lr·m̂/(√v̂ + ε)",
+)
 _MOMENTS = (("m", "m"), ("v", "v"), ("m_hat", "m̂"), ("v_hat", "v̂"))
 
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (
-        Optimizer("sgd", "gradient descent", "torch.optim.SGD(lr=lr)", {"lr": LR, "weight_decay": 0.0}, 1e-3,
-                  (), (), _sgd, ("θ ← θ − lr·g",), _L2),
-        Optimizer("momentum", "SGD with momentum", "torch.optim.SGD(lr=lr, momentum=μ)",
-                  {"lr": LR, "momentum": 0.9, "weight_decay": 0.0}, 1e-3,
-                  (("velocity", "b"),), ("velocity",), _momentum, ("b ← μ·b + g (b = g at step 1)", "θ ← θ − lr·b"), _L2),
-        Optimizer("nesterov", "SGD with Nesterov momentum", "torch.optim.SGD(lr=lr, momentum=μ, nesterov=True)",
-                  {"lr": LR, "momentum": 0.9, "weight_decay": 0.0}, 1e-3,
-                  (("velocity", "b"),), ("velocity",), _nesterov,
-                  ("b ← μ·b + g (b = g at step 1)", "θ ← θ − lr·(g + μ·b)"), _L2),
-        Optimizer("rmsprop", "RMSprop", "torch.optim.RMSprop(lr=lr, alpha=α, eps=ε)",
-                  {"lr": LR, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0}, 1e-2,
-                  (("square_avg", "v"),), ("square_avg",), _rmsprop,
-                  ("v ← α·v + (1 − α)·g²", "θ ← θ − lr·g/(√v + ε)"), _L2),
-        Optimizer("adam", "Adam", "torch.optim.Adam(lr=lr, betas=(β1, β2), eps=ε)",
-                  {"lr": LR, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, 1e-3,
-                  _MOMENTS, ("m", "v"), _adam, _ADAM, _L2),
-        Optimizer("adamw", "AdamW", "torch.optim.AdamW(lr=lr, betas=(β1, β2), eps=ε, weight_decay=λ)",
-                  {"lr": LR, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}, 1e-3,
-                  _MOMENTS, ("m", "v"), _adamw, _ADAM, "θ ← θ − lr·λ·θ (decoupled: before the step, never in m or v)"),
+        Optimizer(
+            "sgd",
+            "gradient descent",
+            "torch.optim.SGD(lr=lr)",
+            {"lr": LR, "weight_decay": 0.0},
+            1e-3,
+            (),
+            (),
+            _sgd,
+            ("θ ← θ − lr·g",),
+            _L2,
+        ),
+        Optimizer(
+            "momentum",
+            "SGD with momentum",
+            "torch.optim.SGD(lr=lr, momentum=μ)",
+            {"lr": LR, "momentum": 0.9, "weight_decay": 0.0},
+            1e-3,
+            (("velocity", "b"),),
+            ("velocity",),
+            _momentum,
+            ("b ← μ·b + g (b = g at step 1)", "θ ← θ − lr·b"),
+            _L2,
+        ),
+        Optimizer(
+            "nesterov",
+            "SGD with Nesterov momentum",
+            "torch.optim.SGD(lr=lr, momentum=μ, nesterov=True)",
+            {"lr": LR, "momentum": 0.9, "weight_decay": 0.0},
+            1e-3,
+            (("velocity", "b"),),
+            ("velocity",),
+            _nesterov,
+            ("b ← μ·b + g (b = g at step 1)", "θ ← θ − lr·(g + μ·b)"),
+            _L2,
+        ),
+        Optimizer(
+            "rmsprop",
+            "RMSprop",
+            "torch.optim.RMSprop(lr=lr, alpha=α, eps=ε)",
+            {"lr": LR, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0},
+            1e-2,
+            (("square_avg", "v"),),
+            ("square_avg",),
+            _rmsprop,
+            ("v ← α·v + (1 − α)·g²", "θ ← θ − lr·g/(√v + ε)"),
+            _L2,
+        ),
+        Optimizer(
+            "adam",
+            "Adam",
+            "torch.optim.Adam(lr=lr, betas=(β1, β2), eps=ε)",
+            {"lr": LR, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+            1e-3,
+            _MOMENTS,
+            ("m", "v"),
+            _adam,
+            _ADAM,
+            _L2,
+        ),
+        Optimizer(
+            "adamw",
+            "AdamW",
+            "torch.optim.AdamW(lr=lr, betas=(β1, β2), eps=ε, weight_decay=λ)",
+            {"lr": LR, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
+            1e-3,
+            _MOMENTS,
+            ("m", "v"),
+            _adamw,
+            _ADAM,
+            "θ ← θ − lr·λ·θ (decoupled: before the step, never in m or v)",
+        ),
     )
 }
 
@@ -146,7 +205,10 @@ def get(name: str) -> Optimizer:
     """The optimizer called `name`, or a clear error naming the choices."""
     if name not in OPTIMIZERS:
         near = suggest(name, OPTIMIZERS)
-        raise InputError(f"unknown optimizer '{name}'", f"did you mean '{near}'?" if near else "choose one of " + ", ".join(OPTIMIZERS))
+        raise InputError(
+            f"unknown optimizer '{name}'",
+            f"did you mean '{near}'?" if near else "choose one of " + ", ".join(OPTIMIZERS),
+        )
     return OPTIMIZERS[name]
 
 
@@ -162,7 +224,12 @@ def hyperparameters(optimizer: Optimizer, given: Mapping[str, float | None]) -> 
                 f"{optimizer.name} reads {', '.join(option(k) for k in optimizer.defaults)}",
             )
         test, rule = _RANGES[key]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or not test(value):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or not test(value)
+        ):
             raise InputError(f"{option(key)} {value}: {SYMBOLS[key]} must be {rule}")
         chosen[key] = float(value)
     return chosen

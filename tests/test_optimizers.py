@@ -5,6 +5,7 @@ w0 = 1. The arithmetic is written out step by step below, from the formulas of
 torch.optim's documentation (not from bpcalc's code); the asserted values are
 those numbers, and each comment shows them rounded.
 """
+
 from __future__ import annotations
 
 import math
@@ -88,10 +89,14 @@ def test_adam_by_hand():
     w1 = 1 - lr * (m1 / 0.1) / (math.sqrt(v1 / 0.001) + eps)  # m̂ = 2, v̂ = 4: 1 − 0.1·2/2 ≈ 0.9
     g2 = 2 * w1
     m2, v2 = 0.9 * m1 + 0.1 * g2, 0.999 * v1 + 0.001 * g2**2  # 0.36, 0.007236
-    w2 = w1 - lr * (m2 / (1 - 0.9**2)) / (math.sqrt(v2 / (1 - 0.999**2)) + eps)  # 0.9 − 0.1·1.894737/1.902580 ≈ 0.800412
+    w2 = w1 - lr * (m2 / (1 - 0.9**2)) / (
+        math.sqrt(v2 / (1 - 0.999**2)) + eps
+    )  # 0.9 − 0.1·1.894737/1.902580 ≈ 0.800412
     g3 = 2 * w2
     m3, v3 = 0.9 * m2 + 0.1 * g3, 0.999 * v2 + 0.001 * g3**2  # 0.484082, 0.009791
-    w3 = w2 - lr * (m3 / (1 - 0.9**3)) / (math.sqrt(v3 / (1 - 0.999**3)) + eps)  # m̂ = 1.786282, v̂ = 3.267067: 0.800412 − 0.1·1.786282/1.807503 ≈ 0.701586
+    w3 = w2 - lr * (m3 / (1 - 0.9**3)) / (
+        math.sqrt(v3 / (1 - 0.999**3)) + eps
+    )  # m̂ = 1.786282, v̂ = 3.267067: 0.800412 − 0.1·1.786282/1.807503 ≈ 0.701586
     assert run("adam", 3, lr=lr) == pytest.approx([w1, w2, w3], rel=1e-13)
     assert [w1, w2, w3] == pytest.approx([0.9, 0.800412, 0.701586], abs=1e-6)
 
@@ -178,18 +183,27 @@ def test_defaults_are_pytorchs():
     assert OPTIMIZERS["adamw"].defaults["weight_decay"] == 0.01
     assert OPTIMIZERS["rmsprop"].defaults["eps"] == 1e-8
     assert {name: o.torch_lr for name, o in OPTIMIZERS.items()} == {
-        "sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "rmsprop": 1e-2, "adam": 1e-3, "adamw": 1e-3}
+        "sgd": 1e-3,
+        "momentum": 1e-3,
+        "nesterov": 1e-3,
+        "rmsprop": 1e-2,
+        "adam": 1e-3,
+        "adamw": 1e-3,
+    }
 
 
-@pytest.mark.parametrize("given, message", [
-    ({"lr": 0.0}, "--lr 0.0: lr must be a positive number"),
-    ({"lr": -0.1}, "lr must be a positive number"),
-    ({"lr": float("nan")}, "lr must be a positive number"),
-    ({"lr": float("inf")}, "lr must be a positive number"),
-    ({"beta1": 1.0}, "β1 must be at least 0 and below 1"),
-    ({"eps": 0.0}, "ε must be a positive number"),
-    ({"weight_decay": -1.0}, "λ must be a number at least 0"),
-])
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"lr": 0.0}, "--lr 0.0: lr must be a positive number"),
+        ({"lr": -0.1}, "lr must be a positive number"),
+        ({"lr": float("nan")}, "lr must be a positive number"),
+        ({"lr": float("inf")}, "lr must be a positive number"),
+        ({"beta1": 1.0}, "β1 must be at least 0 and below 1"),
+        ({"eps": 0.0}, "ε must be a positive number"),
+        ({"weight_decay": -1.0}, "λ must be a number at least 0"),
+    ],
+)
 def test_bad_hyperparameters(given, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         hyperparameters(OPTIMIZERS["adam"], given)

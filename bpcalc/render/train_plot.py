@@ -1,0 +1,88 @@
+"""`bpcalc train --plot`: the loss curve, and the parameters' path when there are one or two numbers that learn.
+
+Matplotlib is an optional extra (pip install "bpcalc[plot]"), imported here only.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import InputError
+
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_path(path: str, inputs: Sequence[str | None] = ()) -> str:
+    """The format of PATH from its suffix; a path that is one of the inputs is refused."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"--plot {path}: the file name must end in {', '.join(FORMATS)}")
+    target = os.path.realpath(path)
+    for given in inputs:
+        if given is not None and os.path.realpath(given) == target:
+            raise InputError(f"--plot {path} is also an input: choose another file name")
+    return suffix[1:]
+
+
+def _matplotlib():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InputError(
+            "--plot needs matplotlib, which is not installed",
+            'install it with: pip install "bpcalc[plot]" (or pip install matplotlib)',
+        ) from None
+    return Figure
+
+
+def plot(
+    path: str, losses: Sequence[float], params: Sequence[str], path_values: dict[str, list[Any]], title: str = ""
+) -> None:
+    """Draw the loss per step and, for one or two numeric parameters, their path; write PATH atomically."""
+    kind = check_path(path)
+    Figure = _matplotlib()
+    numeric = [name for name in params if all(isinstance(v, float) for v in path_values[name])]
+    panels = 2 if len(params) in (1, 2) and len(numeric) == len(params) else 1
+    figure = Figure(figsize=(5.5 * panels, 4), layout="constrained")
+    axes = figure.subplots(1, panels, squeeze=False)[0]
+    steps = range(1, len(losses) + 1)
+    axes[0].plot(steps, losses, marker="." if len(losses) <= 60 else None)
+    axes[0].set_xlabel("step")
+    axes[0].set_ylabel("loss (before the update)")
+    axes[0].set_title(title or "loss")
+    if min(losses) > 0 and max(losses) / min(losses) > 100:
+        axes[0].set_yscale("log")
+    if panels == 2:
+        _path(axes[1], params, path_values)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".bpcalc-plot-", suffix="." + kind, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            figure.savefig(file, format=kind)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _path(ax, params: Sequence[str], values: dict[str, list[Any]]) -> None:
+    if len(params) == 1:
+        name = params[0]
+        ax.plot(range(len(values[name])), values[name], marker=".")
+        ax.set_xlabel("step")
+        ax.set_ylabel(name)
+        ax.set_title(f"{name} (step 0: the start)")
+        return
+    a, b = params
+    ax.plot(values[a], values[b], marker=".")
+    ax.plot(values[a][:1], values[b][:1], "o", color="green", label="start")
+    ax.plot(values[a][-1:], values[b][-1:], "s", color="red", label="end")
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    ax.set_title(f"path of ({a}, {b})")
+    ax.legend()
