@@ -12,7 +12,8 @@ optimizer is one entry here plus its test rows. Imports only math.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from .errors import InputError, suggest
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import random
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from . import optimizers
 from .dataset import Dataset

@@ -295,3 +295,61 @@ def test_against_torch_on_the_whole_loop(tmp_path):
         loss.backward()
         opt.step()
         assert [step.after["w"], step.after["b"]] == pytest.approx(w.detach().tolist(), rel=1e-10)
+
+
+EXAMPLE = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "xor"
+
+
+def xor_training(optimizer: str, lr: float) -> Training:
+    import json
+
+    source = (EXAMPLE / "mlp.bp").read_text()
+    init = parse_point(json.loads((EXAMPLE / "init.json").read_text()))
+    data = dataset.load(EXAMPLE / "xor.jsonl")
+    return Training(parse(source), init, ["W1", "b1", "w2", "b2"], optimizer=optimizer, hyper={"lr": lr}, data=data)
+
+
+def test_the_shipped_data_is_what_the_script_makes(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_data", EXAMPLE / "make_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    for name in ("xor.jsonl", "init.json"):
+        assert (tmp_path / name).read_text() == (EXAMPLE / name).read_text()
+    rows = dataset.load(tmp_path / "xor.jsonl").rows
+    assert len(rows) == 50
+    assert all(r["y"] == float((r["x"][0] > 0) != (r["x"][1] > 0)) for r in rows)  # the noise never crosses an axis
+
+
+def test_the_mlp_first_step_by_hand():
+    # row 1: x = [-1.361, -0.942], y = 0; h = tanh(W1 x + b1), z = w2·h + b2, loss = -log(1 - σ(z)) = softplus(z)
+    import json
+    import math
+
+    init = json.loads((EXAMPLE / "init.json").read_text())
+    x, y = [-1.361, -0.942], 0.0
+    a = [sum(w * xi for w, xi in zip(row, x)) + b for row, b in zip(init["W1"], init["b1"])]
+    h = [math.tanh(v) for v in a]
+    z = sum(w * hi for w, hi in zip(init["w2"], h)) + init["b2"]
+    p = 1 / (1 + math.exp(-z))
+    dz = p - y  # the course's ŷ − y
+    step = next(xor_training("sgd", 0.1).run(1))
+    assert step.loss == pytest.approx(-(y * math.log(p) + (1 - y) * math.log(1 - p)), rel=1e-12)
+    assert step.gradient["b2"] == pytest.approx(dz, rel=1e-12)
+    np.testing.assert_allclose(step.gradient["w2"], [dz * hi for hi in h], rtol=1e-12)
+    da = [dz * w * (1 - hi * hi) for w, hi in zip(init["w2"], h)]  # back through tanh
+    np.testing.assert_allclose(step.gradient["b1"], da, rtol=1e-12)
+    np.testing.assert_allclose(step.gradient["W1"], [[d * xi for xi in x] for d in da], rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_the_mlp_trains_to_the_documented_loss():
+    # README: SGD, lr 0.1, 1000 steps of one row; Adam, lr 0.05, 300 steps; losses over all 50 rows after training
+    for optimizer, lr, steps, documented in (("sgd", 0.1, 1000, 0.0590), ("adam", 0.05, 300, 0.0340)):
+        training = xor_training(optimizer, lr)
+        last = None
+        for last in training.run(steps):
+            pass
+        assert training.final_loss(last.after) == pytest.approx(documented, abs=5e-5)

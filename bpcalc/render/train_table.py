@@ -6,7 +6,8 @@ Rich is imported here only, so the --json path of `bpcalc train` never loads it.
 from __future__ import annotations
 
 import io
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Group

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 BARS = "▁▂▃▄▅▆▇█"
 WIDTH = 60  # characters of the sparkline; a longer run is averaged into this many buckets
@@ -29,3 +29,8 @@ def sparkline(values: Sequence[float], width: int = WIDTH) -> str:
 def every(total: int, k: int) -> list[int]:
     """The steps `--every k` shows: the first, every k-th, and the last."""
     return sorted({1, total, *range(k, total + 1, k)}) if total else []
+
+
+def default_every(steps: int) -> int:
+    """--every unless given: every step up to 100 steps, else about 20 of them."""
+    return 1 if steps <= 100 else -(-steps // 20)
