@@ -66,6 +66,24 @@ def _softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
+def _log_softplus(a: float) -> float:
+    # log(softplus(a)); softplus(a) = e^a (1 - e^a/2 + e^2a/3 - ...) underflows for a << 0,
+    # where the series gives log softplus(a) = a + log1p(-e^a/2 + e^2a/3), exact to rounding.
+    if a > -20.0:
+        return math.log(_softplus(a))
+    t = math.exp(a)
+    return a + math.log1p(t * (t / 3.0 - 0.5))
+
+
+def _dlog_softplus(out: float, a: float) -> float:
+    # sigmoid(a)/softplus(a) = 1 / ((1 + e^-a)·softplus(a)); for a << 0 both underflow,
+    # and the ratio is 1 / ((1 + e^a)(1 - e^a/2 + e^2a/3)).
+    if a > -20.0:
+        return _sigmoid(a) / _softplus(a)
+    t = math.exp(a)
+    return 1.0 / ((1.0 + t) * (1.0 + t * (t / 3.0 - 0.5)))
+
+
 def _sech2(a: float) -> float:
     # 1 - tanh(a)^2 loses every digit once tanh(a) rounds to ±1 (|a| > 19);
     # 4t/(1+t)^2 with t = e^-2|a| is exact to rounding everywhere.
@@ -167,6 +185,10 @@ SCALAR_OPERATIONS: dict[str, Op] = {
         Op("logsigmoid", lambda a: -_softplus(-a), tex="\\log \\sigma({a})",
            local=(lambda out, a: _sigmoid(-a),),
            formula=("1-sigmoid({a})",)),
+        # log(softplus(a)), which log(softplus(...)) is fused to: finite where softplus underflows
+        Op("log_softplus", _log_softplus, tex="\\log \\operatorname{softplus}({a})",
+           local=(_dlog_softplus,),
+           formula=("sigmoid({a})/softplus({a})",)),
         Op("sin", math.sin, tex="\\sin({a})",
            local=(lambda out, a: math.cos(a),),
            formula=("cos({a})",)),
@@ -255,6 +277,17 @@ def _sum(a) -> float:
     return float(np.sum(a))
 
 
+def _mean(a) -> float:
+    import numpy as np
+
+    n = _size(a)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(a))
+    if total - total == 0.0:
+        return total / n
+    return float(np.sum(np.asarray(a) / n))  # the sum overflows, the mean need not: mean([1e308, 1e308])
+
+
 def _fill(g, like, scale: float = 1.0):
     import numpy as np
 
@@ -318,7 +351,7 @@ ARRAY_OPERATIONS: dict[str, Op] = {
            vjp=(lambda g, out, a: _transpose(g),), shape=lambda a: a[::-1]),
         Op("sum", _sum, formula=("δ for every element",),
            vjp=(lambda g, out, a: _fill(g, a),), shape=lambda a: ()),
-        Op("mean", lambda a: _sum(a) / _size(a), formula=("δ/n for every element",),
+        Op("mean", lambda a: _mean(a), formula=("δ/n for every element",),
            vjp=(lambda g, out, a: _fill(g, a, 1.0 / _size(a)),), shape=lambda a: ()),
         Op("softmax", _softmax, formula=("softmax({a})⊙(δ − δ·softmax({a}))",),
            vjp=(lambda g, out, a: out * (g - g @ out),), shape=_vector),

@@ -271,6 +271,9 @@ def parse(source: str) -> Graph:
     return _finish(source, statements, *built)
 
 
+FUSED_LOGS = {"softmax": "log_softmax", "sigmoid": "logsigmoid", "softplus": "log_softplus"}  # log(inner) -> one op
+
+
 def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     """Keep the nodes the output depends on, renumber them, and label the unnamed ones."""
     if not statements:
@@ -287,12 +290,14 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
         if name in CONSTANTS:
             notices.append(Notice("constant", f"'{name}' is assigned in the program, which takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
 
-    # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite: fuse
-    # them, unless the program named the softmax (then it is a node the user asked for).
+    # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite, and so do
+    # log(sigmoid(x)) and log(softplus(x)) at x = -800: fuse them, unless the program named
+    # the inner value (then it is a node the user asked for).
     for node in nodes:
-        if node.op == "log" and nodes[node.inputs[0]].op == "softmax" and not nodes[node.inputs[0]].named:
-            node.op, node.inputs = "log_softmax", nodes[node.inputs[0]].inputs
-            notices.append(Notice("fused", f"'{source[node.start:node.end]}' is computed as log_softmax, which stays finite"))
+        inner = nodes[node.inputs[0]] if node.op == "log" else None
+        if inner is not None and inner.op in FUSED_LOGS and not inner.named:
+            node.op, node.inputs = FUSED_LOGS[inner.op], inner.inputs
+            notices.append(Notice("fused", f"'{source[node.start:node.end]}' is computed as {node.op}, which stays finite"))
 
     # Mark what the output depends on: one backward loop over the ids.
     keep = bytearray(output + 1)

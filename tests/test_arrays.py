@@ -393,6 +393,7 @@ SCALAR_CASES = {
     "tanh": ("tanh({a})", VALUES),
     "softplus": ("softplus({a})", VALUES),
     "logsigmoid": ("logsigmoid({a})", VALUES),
+    "log_softplus": ("log_softplus({a})", VALUES),
     "sin": ("sin({a})", VALUES),
     "cos": ("cos({a})", VALUES),
     "tan": ("tan({a})", SMALL),
@@ -1211,3 +1212,11 @@ def test_large_matrix_product_and_its_gradients():
     assert math.isclose(result.value, float(A.sum(axis=0) @ B.sum(axis=1)), rel_tol=1e-9, abs_tol=1e-6)
     assert_array(result.gradient["A"], ones @ B.T, rtol=1e-9, atol=1e-9)
     assert_array(result.gradient["B"], A.T @ ones, rtol=1e-9, atol=1e-9)
+
+
+def test_mean_of_huge_numbers_does_not_overflow():
+    # mean([1e308, 1e308]) = 1e308, and ∂mean/∂a_i = 1/n = 1/2, though the sum overflows.
+    result = bpcalc.grad("mean(a)", at="a=[1e308,1e308]")
+    assert result.value == 1e308
+    assert_array(result.gradient["a"], [0.5, 0.5])
+    assert bpcalc.grad("mean(a)", at="a=[1,2,4]").value == 7 / 3  # the usual sum/n when it fits

@@ -505,3 +505,40 @@ def test_a_name_copying_a_name_keeps_both_nodes():
     result = bpcalc.grad("k = r; f = k*k + r", "r=2", wrt="k,r")
     assert result.gradient == {"k": 4.0, "r": 5.0}
     assert [node.label for node in result.graph.nodes if node.op == "id"] == ["k"]
+
+
+# ---------------------------------------------------------------- issue 10 item 6: log of an underflowing value
+
+
+def test_log_of_sigmoid_far_left_is_fused_and_finite():
+    # log σ(x) = -log(1 + e^-x) = x - log1p(e^x) = x to float64 at x = -800; d/dx = 1 - σ(x) = 1.
+    result = bpcalc.grad("log(sigmoid(x))", "x=-800")
+    assert result.value == -800.0 and result.gradient == {"x": 1.0}
+    assert [node.op for node in result.graph.nodes] == ["var", "logsigmoid"]
+    (fused,) = [w for w in result.warnings if w.kind == "fused"]
+    assert "logsigmoid" in fused.message
+
+
+def test_log_of_softplus_far_left_is_fused_and_finite():
+    # softplus(x) = e^x (1 - e^x/2 + ...) for x << 0, so log softplus(x) = x - e^x/2 + ... = -800;
+    # d/dx = σ(x)/softplus(x) = 1 to float64 there.
+    result = bpcalc.grad("log(softplus(x))", "x=-800")
+    assert result.value == -800.0 and result.gradient == {"x": 1.0}
+    assert [w.kind for w in result.warnings] == ["fused"]
+
+
+@pytest.mark.parametrize("x", [-30.0, -19.5, -5.0, 0.0, 3.0, 40.0])
+def test_log_softplus_matches_high_precision(x):
+    from mpmath import mp, mpf
+
+    mp.dps = 50
+    sp = mp.log(1 + mp.exp(mpf(x)))
+    result = bpcalc.grad("log(softplus(x))", {"x": x})
+    assert math.isclose(result.value, float(mp.log(sp)), rel_tol=1e-14)
+    assert math.isclose(result.gradient["x"], float(1 / (1 + mp.exp(-mpf(x))) / sp), rel_tol=1e-14)
+
+
+def test_a_named_sigmoid_is_not_fused():
+    result = bpcalc.grad("p = sigmoid(x); log(p)", "x=0.4")
+    assert [node.op for node in result.graph.nodes] == ["var", "sigmoid", "log"]
+    assert not [w for w in result.warnings if w.kind == "fused"]

@@ -72,6 +72,7 @@ SMOOTH_POINTS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
     "tanh": one(reals(-50.0, 50.0)),
     "softplus": one(reals(-50.0, 50.0)),
     "logsigmoid": one(reals(-50.0, 50.0)),
+    "log_softplus": one(reals(-50.0, 50.0)),
     "sin": one(reals(-100.0, 100.0)),
     "cos": one(reals(-100.0, 100.0)),
     "tan": one(reals(-10.0, 10.0).filter(tan_point)),
