@@ -21,7 +21,8 @@ from .check import (
     resolve,
     wrt_for,
 )
-from .errors import AnswerError, BpcalcError, suggest
+from .errors import AnswerError, BpcalcError, FileError, suggest
+from .files import inside, read_text
 from .graph import Result
 from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 
@@ -34,16 +35,16 @@ _PROBLEM_KEYS = ("id", "title", "expression", "program", "at", "ask", "points", 
 # ---------------------------------------------------------------- files
 
 
-def read_data(path: str | Path) -> dict[str, Any]:
-    """A TOML or JSON file as a dict: by its suffix, else JSON when it starts with '{', else TOML."""
+def read_data(path: str | Path, *, kind: str = "answers") -> dict[str, Any]:
+    """A TOML or JSON file as a dict: by its suffix, else JSON when it starts with '{', else TOML.
+
+    Only a regular file within files.LIMITS[kind] bytes is read (kind: "answers" or "assignment").
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except IsADirectoryError:
-        raise AnswerError("is a folder, not a file", path=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise AnswerError(f"cannot read the file: {reason}", path=str(path)) from None
+        text = read_text(path, kind=kind)
+    except FileError as exc:
+        raise AnswerError(exc.reason, path=str(path)) from None
     suffix = path.suffix.lower()
     if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith("{")):
         return _read_json(text, str(path))
@@ -189,7 +190,7 @@ def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = N
     the file's settings, each only its own field; places and rtol/atol exclude each other.
     """
     path = str(path)
-    data = read_data(path)
+    data = read_data(path, kind="assignment")
     _unknown_keys(data, _TOP_KEYS, "", path)
     problems_data = data.get("problems")
     if not isinstance(problems_data, list) or not problems_data or not all(isinstance(p, Mapping) for p in problems_data):
@@ -414,21 +415,25 @@ def check_submission(assignment: Assignment, submission: Submission) -> Graded:
 
 
 def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
-    """The answer files: each file as given, and every .toml and .json file in each folder (sorted, not hidden)."""
+    """The answer files: each file as given, and every .toml and .json entry in each folder (sorted, not hidden).
+
+    A folder's entries that are not regular files (a FIFO, a dangling link) are listed too,
+    so that each gets a row saying why it was not graded; sub-folders are not entered.
+    """
     excluded = {Path(p).resolve() for p in exclude}
     files: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
             found = sorted(
-                (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".")),
+                (f for f in path.iterdir() if f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".") and not f.is_dir()),
                 key=lambda f: f.name,
             )
             found = [f for f in found if f.resolve() not in excluded]
             if not found:
                 raise AnswerError("the folder holds no .toml or .json answer files", path=str(path))
             files.extend(found)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             files.append(path)
         else:
             raise AnswerError("no such file or folder", path=str(path))
@@ -440,7 +445,11 @@ def grade(
     files: Iterable[str | Path],
     progress: Callable[[int], None] | None = None,
 ) -> list[Graded]:
-    """Grade every file; a file that cannot be read or checked is reported in its row and the rest go on."""
+    """Grade every file; a file that cannot be read or checked is reported in its row and the rest go on.
+
+    A link to a file outside the link's own folder is not followed (a student's
+    `mine.toml -> /elsewhere/key.toml`): its row says so.
+    """
     graded: list[Graded] = []
     for n, path in enumerate(files, 1):
         graded.append(grade_file(assignment, path))
@@ -454,8 +463,13 @@ def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[st
     """Grade one answer file; a file that cannot be read or checked gives a Graded with its `error`.
 
     `identity` ({"id": ..., "email": ..., "name": ...}) names the student when the file does not.
+    No failure of one file escapes (MemoryError included), so the other files are always graded;
+    a link to a file outside the link's own folder is not followed.
     """
+    path = Path(path)
     try:
+        if path.is_symlink() and not inside(path, path.parent):
+            raise AnswerError("is a link to a file outside its folder: not followed", path=str(path))
         submission = read_submission(path, assignment)
         if not assignment.randomized:
             return check_submission(assignment, submission)
@@ -465,7 +479,13 @@ def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[st
         return graded
     except BpcalcError as exc:
         reason = exc.reason if isinstance(exc, AnswerError) else str(exc)
-        return Graded(Path(path).stem, str(path), error=reason, max_score=assignment.max_score)
+    except MemoryError:
+        reason = "could not be graded: it needs more memory than there is"
+    except RecursionError:
+        reason = "could not be graded: it is nested too deeply"
+    except Exception as exc:  # a bug in bpcalc met by this file: the other files are still graded
+        reason = f"could not be graded: internal error {type(exc).__name__}: {str(exc)[:200]} (a bug in bpcalc; please report it)"
+    return Graded(path.stem, str(path), error=reason, max_score=assignment.max_score)
 
 
 def variant_key(submission: Submission, identity: Mapping[str, str] | None = None) -> str:

@@ -245,10 +245,9 @@ def _write_output(data: bytes, output: Optional[str]) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    try:
-        Path(output).write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    from .files import write_atomic
+
+    write_atomic(output, data)
 
 
 def _check_grad_format(json_out: bool, fmt: GradFormat, standalone: bool, tree: bool) -> None:
@@ -284,28 +283,30 @@ def _read_source(
     if expr is not None and file is not None:
         raise InputError("give the expression either as EXPR or with --file, not both")
     if file is not None:
-        try:
-            return file.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark from Windows editors is not code
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {file}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+        from .files import read_text
+
+        return read_text(file, kind="program")  # a byte-order mark from Windows editors is not code
     if expr is None:
         raise InputError(
             "no expression: give one as EXPR, '-' for standard input, or --file PATH",
             f'e.g. bpcalc {command} "(x+y)*z" --at x=-2,y=5,z=-4',
         )
     if expr == "-":
-        return sys.stdin.read()
+        from .files import read_stream
+
+        return read_stream(sys.stdin.buffer, kind="program")
     return expr
 
 
 def _read_values(path: Path) -> dict:
     import json
 
+    from .files import read_text
+
+    text = read_text(path, kind="values")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:  # also UnicodeDecodeError
+        data = json.loads(text)
+    except ValueError as exc:
         raise InputError(f"{path} is not JSON: {exc}") from None
     except RecursionError:
         raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
@@ -370,10 +371,9 @@ def _write(path: str, text: str) -> None:
     if path == "-":
         _out(text)
         return
-    try:
-        Path(path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    from .files import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _guard(debug: bool, body) -> None:
@@ -533,6 +533,14 @@ def grade(
         from .assignment import grade as grade_all
         from .assignment import load_assignment, submission_files
 
+        from .files import refuse_inputs
+
+        # Before anything is written: never an output over an input, nor over any file in a graded folder.
+        inputs = [assignment, *submissions]
+        inputs += [entry for folder in submissions if folder.is_dir() for entry in folder.iterdir()]
+        for out in (csv_out, jsonl, gradescope):
+            if out is not None and out != "-":
+                refuse_inputs(out, inputs)
         homework = load_assignment(assignment, tolerance=_tolerance(rtol, atol, places))
         try:
             files = submission_files(submissions, exclude=[assignment])

@@ -33,6 +33,15 @@ class InputError(BpcalcError):
     """Bad input that is not about a place in the program: options, files, --wrt."""
 
 
+class FileError(InputError):
+    """A file that cannot be read or written as asked (missing, not a regular file, too large, not UTF-8)."""
+
+    def __init__(self, path: str, reason: str, hint: str = "", *, writing: bool = False):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}" if writing else f"{path}: {reason}", hint)
+
+
 class PointError(BpcalcError):
     """A malformed point: --at items, duplicate names, values that are not numbers."""
 

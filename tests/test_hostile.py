@@ -50,6 +50,27 @@ def subs(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _time_bound():
+    """A hostile input that makes bpcalc hang (a FIFO read) fails its test rather than the whole run."""
+    import signal
+
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def hung(signum, frame):
+        raise TimeoutError("bpcalc hung on a hostile input")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def toml_text(text: str) -> str:
     return json.dumps(text)  # a JSON string is a TOML basic string for these characters
 
@@ -86,3 +107,162 @@ def test_check_assignment_shows_escapes(homework, tmp_path):
     answers.write_text(f"student = {toml_text(ESCAPE)}\n{GOOD}{toml_text(ESCAPE)} = 1\n", encoding="utf-8")
     result = invoke("check", "--assignment", homework, "--answers", answers)
     assert "\x1b" not in result.stdout + result.stderr and "\\x1b" in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- files that are not files
+
+
+def _fifo(path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs")
+    os.mkfifo(path)
+    return path
+
+
+def test_grade_skips_a_fifo_and_grades_the_rest(homework, subs):
+    _fifo(subs / "fifo.toml")
+    result = invoke("grade", homework, subs / "fifo.toml", subs / "good.toml", "--csv", "-")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 2
+    assert [r["score"] for r in rows] == ["", "3"]
+    assert "not a regular file" in rows[0]["error"]
+    # found in a folder, it gets its row too
+    result = invoke("grade", homework, subs, "--csv", "-")
+    assert [r["file"].rsplit("/", 1)[-1] for r in csv.DictReader(io.StringIO(result.stdout))] == ["fifo.toml", "good.toml"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grad", "--file", "SPECIAL", "--at", "x=1"],
+        ["grad", "x", "--values", "SPECIAL"],
+        ["check", "x", "--at", "x=1", "--answers", "SPECIAL"],
+        ["key", "SPECIAL"],
+        ["grade", "SPECIAL", "SUBS"],
+        ["check", "--assignment", "HW", "--answers", "SPECIAL"],
+    ],
+)
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "FIFO"])
+def test_devices_and_fifos_are_refused_everywhere(args, special, homework, subs, tmp_path):
+    if special == "FIFO":
+        special = str(_fifo(tmp_path / "pipe.toml"))
+    elif not os.path.exists(special):
+        pytest.skip(f"no {special}")
+    names = {"SPECIAL": special, "HW": str(homework), "SUBS": str(subs)}
+    result = invoke(*[names.get(a, a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert "not a regular file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_huge_sparse_submission_is_a_row(homework, subs):
+    with open(subs / "huge.toml", "wb") as f:
+        f.truncate(7 * 1024**3)
+    result = invoke("grade", homework, subs, "--csv", "-")
+    rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert result.exit_code == 2
+    assert "larger than bpcalc's limit of 1 MB" in rows["huge.toml"]["error"]
+    assert rows["good.toml"]["score"] == "3"
+
+
+def test_any_failure_of_one_file_is_its_row(homework, subs, monkeypatch):
+    import bpcalc.assignment as assignment
+
+    real = assignment.read_submission
+
+    def hostile(path, homework):
+        if Path(path).name == "bad.toml":
+            raise MemoryError
+        return real(path, homework)
+
+    (subs / "bad.toml").write_text(GOOD, encoding="utf-8")
+    monkeypatch.setattr(assignment, "read_submission", hostile)
+    result = invoke("grade", homework, subs, "--csv", "-")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.exit_code == 2
+    assert [r["score"] for r in rows] == ["", "3"]
+    assert "more memory" in rows[0]["error"]
+
+
+def test_a_link_out_of_the_folder_is_not_followed(homework, subs, tmp_path):
+    key = tmp_path / "key.toml"
+    key.write_text(GOOD, encoding="utf-8")  # the answer key, full marks
+    (subs / "mine.toml").symlink_to(key)
+    (subs / "inside.toml").symlink_to(subs / "good.toml")  # a link within the folder is fine
+    result = invoke("grade", homework, subs, "--csv", "-")
+    rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["mine.toml"]["score"] == "" and "outside its folder" in rows["mine.toml"]["error"]
+    assert rows["inside.toml"]["score"] == "3"
+
+
+# ---------------------------------------------------------------- outputs
+
+
+@pytest.mark.parametrize("option", ["--csv", "--jsonl", "--gradescope"])
+def test_an_output_over_an_input_is_refused(homework, subs, option):
+    before = homework.read_bytes(), (subs / "good.toml").read_bytes()
+    args = [option, homework] if option != "--gradescope" else [option, subs / "good.toml"]
+    result = invoke("grade", homework, subs / "good.toml", *args)
+    assert result.exit_code == 2
+    assert "is also an input" in result.stderr
+    assert (homework.read_bytes(), (subs / "good.toml").read_bytes()) == before
+    # a submission found in a folder is an input too
+    result = invoke("grade", homework, subs, option, subs / "good.toml")
+    assert result.exit_code == 2 and "is also an input" in result.stderr
+    assert (subs / "good.toml").read_bytes() == before[1]
+
+
+def test_a_full_disk_keeps_the_old_grades(homework, subs, tmp_path, monkeypatch):
+    import errno
+
+    out = tmp_path / "grades.csv"
+    out.write_text("the good grades\n")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = invoke("grade", homework, subs, "--csv", out)
+    assert result.exit_code == 2 and "No space left" in result.stderr
+    assert out.read_text() == "the good grades\n"
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def test_one_bom_rule_everywhere(tmp_path):
+    bom = "\ufeff"
+    values = tmp_path / "v.json"
+    values.write_text(bom + '{"x": 3}', encoding="utf-8")
+    program = tmp_path / "p.bp"
+    program.write_text(bom + "x*x", encoding="utf-8")
+    for args, given in ((["grad", "-", "--at", "x=3", "--json"], bom + "x*x"), (["grad", "x*x", "--values", values, "--json"], None),
+                        (["grad", "--file", program, "--at", "x=3", "--json"], None)):
+        result = invoke(*args, input=given)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["gradient"] == {"x": 6}
+
+
+def test_invalid_utf8_on_stdin_says_so(tmp_path):
+    result = runner.invoke(app, ["grad", "-", "--at", "x=1"], input=b"x\xff")
+    assert result.exit_code == 2
+    assert "standard input: is not UTF-8 text" in result.stderr
+    assert "\\udcff" not in result.stderr
+
+
+def test_unreadable_file_is_one_paragraph(tmp_path, monkeypatch):
+    import errno
+
+    program = tmp_path / "p.bp"
+    program.write_text("x", encoding="utf-8")
+    real = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path) == str(program):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    result = invoke("grad", "--file", program, "--at", "x=1")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {program}: cannot read the file: Permission denied\n"
