@@ -18,14 +18,15 @@ import math
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from .engine import TIES
 from .errors import BpcalcError, ExitCode, InputError, suggest
 from .graph import CONST, VAR, Graph, Result
-from .ops import CONSTANTS, OPERATIONS
+from .ops import CONSTANTS
 
 INSTALL = 'pip install "bpcalc[symbolic]"'
 MAX_NODES = 5_000  # graph nodes: SymPy recurses over expressions, so deep inputs are refused up front
@@ -124,14 +125,15 @@ class _Namespace:
     def finish(self, expr: Any) -> Any:
         """bpcalc's kink functions replaced by SymPy's: Max, Min, Heaviside(u, 0), sign."""
         sp = self.sp
+        # Indicators and abs first: SymPy's Max and Min compare their arguments as they are made.
         return (
-            expr.replace(self.Relu, lambda a: sp.Max(a, 0))
+            expr.replace(self.Step, lambda u: sp.Heaviside(u, 0))
+            .replace(self.TieStep, lambda u: sp.Heaviside(u, self.tie_value))
+            .replace(self.Sign, sp.sign)
+            .replace(self.Abs, sp.Abs)
+            .replace(self.Relu, lambda a: sp.Max(a, 0))
             .replace(self.Max, sp.Max)
             .replace(self.Min, sp.Min)
-            .replace(self.Abs, sp.Abs)
-            .replace(self.Sign, sp.sign)
-            .replace(self.Step, lambda u: sp.Heaviside(u, 0))
-            .replace(self.TieStep, lambda u: sp.Heaviside(u, self.tie_value))
         )
 
 
@@ -144,46 +146,67 @@ def _kink_functions(sp: Any) -> tuple:
     if _KINKS is not None:
         return _KINKS
 
-    class bpcalc_step(sp.Function):  # [u > 0], 0 at u = 0 (relu'(0) = 0)
+    class Kink(sp.Function):
+        """A real function that evaluates on numbers (so Max and Min can compare it) and whose
+        derivative is bpcalc's local rule."""
+
+        numeric: Callable[..., Any] = staticmethod(lambda *args: None)
+
+        @classmethod
+        def eval(cls, *args):
+            if all(a.is_Number for a in args):
+                return cls.numeric(*args)
+            return None
+
+        def _eval_is_real(self):
+            return True
+
+    class bpcalc_step(Kink):  # [u > 0], 0 at u = 0 (relu'(0) = 0)
+        nargs = 1
+        numeric = staticmethod(lambda u: sp.Integer(1 if u > 0 else 0))
+
+        def fdiff(self, argindex=1):
+            return sp.Integer(0)
+
+    class bpcalc_tie(Kink):  # [u > 0] at a max/min: 0 at a tie, or 1/2 under --tie split (put in by finish)
         nargs = 1
 
         def fdiff(self, argindex=1):
             return sp.Integer(0)
 
-    class bpcalc_tie(sp.Function):  # [u > 0] at a max/min: 0 at a tie, or 1/2 under --tie split
+    class bpcalc_sign(Kink):  # sign(u), with derivative 0 (the engine's second derivative)
         nargs = 1
+        numeric = staticmethod(sp.sign)
 
         def fdiff(self, argindex=1):
             return sp.Integer(0)
 
-    class bpcalc_sign(sp.Function):  # sign(u), with derivative 0 (the engine's second derivative)
-        nargs = 1
-
-        def fdiff(self, argindex=1):
-            return sp.Integer(0)
-
-    class bpcalc_max(sp.Function):
+    class bpcalc_max(Kink):
         nargs = 2
+        numeric = staticmethod(sp.Max)
 
         def fdiff(self, argindex=1):
             a, b = self.args
             return bpcalc_tie(a - b) if argindex == 1 else bpcalc_tie(b - a)  # [a > b], [a < b]
 
-    class bpcalc_min(sp.Function):
+    class bpcalc_min(Kink):
         nargs = 2
+        numeric = staticmethod(sp.Min)
 
         def fdiff(self, argindex=1):
             a, b = self.args
             return bpcalc_tie(b - a) if argindex == 1 else bpcalc_tie(a - b)  # [a < b], [a > b]
 
-    class bpcalc_relu(sp.Function):
+    class bpcalc_relu(Kink):
         nargs = 1
+        numeric = staticmethod(lambda a: sp.Max(a, 0))
 
         def fdiff(self, argindex=1):
             return bpcalc_step(self.args[0])
 
-    class bpcalc_abs(sp.Function):
+    class bpcalc_abs(Kink):
         nargs = 1
+        numeric = staticmethod(sp.Abs)
 
         def fdiff(self, argindex=1):
             return bpcalc_sign(self.args[0])
@@ -236,7 +259,7 @@ def expressions(
                 exprs[i] = sp.pi if node.label == "pi" else sp.E
             continue
         if node.op == CONST:
-            exprs[i] = _literal(sp, node.label, node.literal)
+            exprs[i] = _literal(sp, graph.source[node.start:node.end], node.literal)
             continue
         rule = SYMPY[node.op]
         if rule is None:
@@ -256,7 +279,7 @@ def expressions(
 
 def _literal(sp: Any, text: str, value: float) -> Any:
     """A number literal as the exact rational it writes ('0.1' is 1/10), within float64's range."""
-    mantissa, _, exponent = text.lower().partition("e")
+    _, _, exponent = text.lower().partition("e")
     if exponent and abs(int(exponent)) > 400:  # 1e-99999999 is 0.0 in float64; not a 10^99999999 denominator
         return sp.Rational(value)
     return sp.Rational(text)
@@ -306,13 +329,13 @@ def _cse_ops(sp: Any, expr: Any) -> tuple[int, int]:
 _DEADLINES: list[float] = []  # the time limits in force, innermost last
 
 
-class _Expired(Exception):
+class Expired(Exception):
     """A time limit passed; carries that limit's deadline, so only its own `with` catches it."""
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[float]:
-    """Raise _Expired(deadline) after `seconds`, where the platform allows (Unix, main thread).
+def time_limit(seconds: float) -> Iterator[float]:
+    """Raise Expired(deadline) after `seconds`, where the platform allows (Unix, main thread).
 
     Limits nest: the alarm is set for the nearest deadline, and the handler names
     it, so an inner limit's expiry does not end the outer computation.
@@ -323,7 +346,7 @@ def _time_limit(seconds: float) -> Iterator[float]:
         return
 
     def expire(signum, frame):
-        raise _Expired(min(_DEADLINES))
+        raise Expired(min(_DEADLINES))
 
     previous = signal.signal(signal.SIGALRM, expire) if not _DEADLINES else None
     _DEADLINES.append(deadline)
@@ -396,7 +419,7 @@ def diff(
     chosen = set(names) | set(symbols or ())
     variables = [n for n in graph.variables if n not in CONSTANTS or n in chosen]
     try:
-        with _time_limit(DIFF_SECONDS) as deadline:
+        with time_limit(DIFF_SECONDS) as deadline:
             whole = expressions(graph, namespace, variables=variables, keep_names=keep_names)
             output = whole.nodes[-1]
             _check_tree(tree_size(output), "the output")
@@ -409,7 +432,7 @@ def diff(
         raise InputError(
             "the expression is nested too deeply for SymPy", f"bpcalc diff handles graphs of up to about {MAX_NODES} nodes"
         ) from None
-    except _Expired as exc:
+    except Expired as exc:
         if exc.args[0] != deadline:
             raise
         raise InputError(
@@ -454,9 +477,9 @@ def _simplify(sp: Any, expr: Any) -> tuple[Any, bool, str]:
     if ops > SIMPLIFY_OPS:
         return expr, False, f"not simplified: {ops} operations (bpcalc simplifies up to {SIMPLIFY_OPS})"
     try:
-        with _time_limit(SIMPLIFY_SECONDS) as deadline:
+        with time_limit(SIMPLIFY_SECONDS) as deadline:
             simpler = sp.simplify(expr)
-    except _Expired as exc:
+    except Expired as exc:
         if exc.args[0] != deadline:
             raise
         return expr, False, f"not simplified: SymPy took more than {SIMPLIFY_SECONDS:g} s"
