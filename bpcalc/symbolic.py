@@ -70,6 +70,7 @@ SYMPY: dict[str, Rule | None] = {
     "div": lambda S, a, b: a / b,
     "pow": lambda S, a, b: S.power(a, b),
     "neg": lambda S, a: -a,
+    "id": lambda S, a: a,
     # ---- kinks: bpcalc's own functions, whose derivatives are the indicators ----
     "max": lambda S, a, b: S.Max(a, b),
     "min": lambda S, a, b: S.Min(a, b),
@@ -83,6 +84,7 @@ SYMPY: dict[str, Rule | None] = {
     "tanh": lambda S, a: S.tanh(a),
     "softplus": lambda S, a: S.log(1 + S.exp(a)),
     "logsigmoid": lambda S, a: -S.log(1 + S.exp(-a)),
+    "log_softplus": lambda S, a: S.log(S.log(1 + S.exp(a))),
     "sin": lambda S, a: S.sin(a),
     "cos": lambda S, a: S.cos(a),
     "tan": lambda S, a: S.tan(a),

@@ -54,10 +54,11 @@ def test_every_op_has_a_sympy_rule_or_says_it_has_none():
 x, y = real("x", "y")
 HAND = {
     "add": ("x + y", 1), "sub": ("x - y", 1), "mul": ("x * y", y), "div": ("x / y", 1 / y),
-    "pow": ("x ^ y", y * x ** (y - 1)), "neg": ("-x", -1),
+    "pow": ("x ^ y", y * x ** (y - 1)), "neg": ("-x", -1), "id": ("q = x; q", 1),
     "exp": ("exp(x)", sp.exp(x)), "log": ("log(x)", 1 / x), "sqrt": ("sqrt(x)", 1 / (2 * sp.sqrt(x))),
     "sigmoid": ("sigmoid(x)", sp.exp(-x) / (1 + sp.exp(-x)) ** 2), "tanh": ("tanh(x)", 1 - sp.tanh(x) ** 2),
     "softplus": ("softplus(x)", 1 / (1 + sp.exp(-x))), "logsigmoid": ("logsigmoid(x)", 1 - 1 / (1 + sp.exp(-x))),
+    "log_softplus": ("log_softplus(x)", 1 / (1 + sp.exp(-x)) / sp.log(1 + sp.exp(x))),
     "sin": ("sin(x)", sp.cos(x)), "cos": ("cos(x)", -sp.sin(x)), "tan": ("tan(x)", 1 + sp.tan(x) ** 2),
     "max": ("max(x, y)", sp.Heaviside(x - y, 0)), "min": ("min(x, y)", sp.Heaviside(y - x, 0)),
     "relu": ("relu(x)", sp.Heaviside(x, 0)), "abs": ("abs(x)", sp.sign(x)),
