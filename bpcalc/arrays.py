@@ -1,19 +1,21 @@
-"""The passes for graphs with vectors and matrices: NumPy, imported only when an array appears.
+"""Vectors and matrices in the passes: NumPy, imported only when an array appears.
 
-The same loops as engine.py's, over the same node list, with two more kinds of
-step: a scalar op applied element-wise (its local rule per element, the
-contribution summed back over broadcast axes) and an array op (its vjp rule
-gives the contribution directly). engine.run comes here only when the point or
-the program holds an array, so scalar expressions keep the unrolled fast path.
+engine.py's two loops hand every node of a graph that holds arrays to this module:
+a scalar op applies element-wise (its local rule per element, the contribution
+summed back over broadcast axes), an array op gives the contribution with its vjp
+rule. Shapes are inferred for the whole graph before anything is evaluated.
 """
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 
-from .engine import _UNDEFINED, _kink_notice, _math_error, _reason
-from .errors import ShapeError
-from .graph import Graph, Notice
-from .ops import OPERATIONS
+from .errors import Notice, ShapeError, failure_reason, kink_notice, math_error
+from .graph import Graph
+from .ops import OPERATIONS, Op
+
+NOT_DEFINED = float("inf")  # a local or contribution whose rule raised: reported as undefined
 
 
 def shapes(graph: Graph, values: list) -> list[tuple]:
@@ -46,91 +48,80 @@ def shapes(graph: Graph, values: list) -> list[tuple]:
 
 # NumPy's overflow, division by zero and 0/0 raise FloatingPointError, an ArithmeticError,
 # as math's do; underflow to 0 is right (softmax([1000, 0]) is [1, 0]).
-def _raising() -> np.errstate:
+def raising() -> np.errstate:
     return np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
 
 
-def forward(graph: Graph, values: list, wants: bytearray) -> None:
-    """The forward pass, as engine.forward, for values that may be arrays."""
-    with _raising():
-        for i, node in enumerate(graph.nodes):
-            op = OPERATIONS.get(node.op)
-            if op is None:
-                continue
-            args = [values[j] for j in node.inputs]
+def finite(value: Any) -> bool:
+    return bool(np.isfinite(value).all())
+
+
+def evaluate(graph: Graph, i: int, op: Op, values: Sequence) -> Any:
+    """Node i's value: its op's forward rule, element-wise for a scalar op on arrays.
+
+    A failure of the scalar rule names the first element where it fails.
+    """
+    args = [values[j] for j in graph.nodes[i].inputs]
+    try:
+        if op.vjp is not None or all(type(a) is float for a in args):
+            out = op.forward(*args)
+        else:
+            out = _elementwise(op.forward, args)
+    except IndexError as exc:
+        raise _shape_error(graph, i, [np.shape(a) for a in args], str(exc)) from None
+    except (ArithmeticError, ValueError) as exc:
+        where = _where(op.forward, args) if op.vjp is None else ""
+        raise math_error(graph, i, values, failure_reason(exc, op) + where) from None
+    if np.ndim(out) == 0:
+        out = float(out)
+        if out - out != 0.0:
+            raise math_error(graph, i, values, "the value overflows float64")
+    elif not np.isfinite(out).all():
+        raise math_error(graph, i, values, "the value overflows float64")
+    return out
+
+
+def pullback(
+    graph: Graph, i: int, op: Op, values: Sequence, upstream: Any, wants: bytearray,
+    shapes: list[tuple], tie: str, warnings: list[Notice] | None,
+) -> tuple[tuple, tuple]:
+    """Node i's locals and contributions for the reverse loop: a vjp rule's contribution, or
+    upstream × the element-wise local summed back to the input's shape (None: no gradient)."""
+    inputs = graph.nodes[i].inputs
+    args = [values[j] for j in inputs]
+    out = values[i]
+    scalar = op.vjp is None and all(type(a) is float for a in args) and type(upstream) is float
+    kinks = None
+    if op.kink is not None:
+        kinks = op.kink(*args) if scalar else _elementwise(op.kink, args, bool)
+        if np.any(kinks):
+            split = tie == "split" and op.tie_split is not None
+            if warnings is not None:
+                warnings.append(kink_notice(graph, i, op, values, split, np.count_nonzero(kinks), np.size(kinks)))
+            if not split:
+                kinks = None
+        else:
+            kinks = None
+    locals_, contributions = [], []
+    for k, j in enumerate(inputs):
+        local = contribution = None
+        if wants[j]:
             try:
-                if op.vjp is not None or all(type(a) is float for a in args):
-                    out = op.forward(*args)
+                if op.vjp is not None:
+                    rule = op.vjp[0] if op.variadic else op.vjp[k]
+                    contribution = rule(upstream, out, k) if op.variadic else rule(upstream, out, *args)
                 else:
-                    out = _elementwise(op.forward, args)
-            except IndexError as exc:
-                raise _shape_error(graph, i, [np.shape(a) for a in args], str(exc)) from None
-            except (ArithmeticError, ValueError) as exc:
-                where = _where(op.forward, args) if op.vjp is None else ""
-                raise _math_error(graph, i, op, values, _reason(exc, op) + where) from None
-            if np.ndim(out) == 0:
-                out = float(out)
-                if out - out != 0.0:
-                    raise _math_error(graph, i, op, values, "the value overflows float64")
-            elif not np.isfinite(out).all():
-                raise _math_error(graph, i, op, values, "the value overflows float64")
-            values[i] = out
-            wants[i] |= any(wants[j] for j in node.inputs)  # |=: keep a --wrt name made of constants
-
-
-def backward(graph: Graph, values: list, wants: bytearray, shapes: list[tuple], tie: str, warnings: list[Notice]):
-    """The reverse pass, as engine.backward; also returns each contribution, which for an
-    array op (a vjp rule) is not upstream × local."""
-    nodes = graph.nodes
-    grads: list = [0.0 if w else None for w in wants]
-    if wants[-1]:
-        grads[-1] = 1.0
-    local_rows: list = [None] * len(nodes)
-    contribution_rows: list = [None] * len(nodes)
-    with _raising():
-        for i in range(len(nodes) - 1, -1, -1):
-            op = OPERATIONS.get(nodes[i].op)
-            if op is None or not wants[i]:
-                continue
-            inputs = nodes[i].inputs
-            args = [values[j] for j in inputs]
-            out, upstream = values[i], grads[i]
-            scalar = op.vjp is None and all(type(a) is float for a in args) and type(upstream) is float
-            rules, kinks = op.local, None
-            if op.kink is not None:
-                kinks = op.kink(*args) if scalar else _elementwise(op.kink, args, bool)
-                if np.any(kinks):
-                    split = tie == "split" and op.tie_split is not None
-                    warnings.append(_kink_notice(graph, i, op, values, split, np.count_nonzero(kinks), np.size(kinks)))
-                    if not split:
-                        kinks = None
-                else:
-                    kinks = None
-            locals_, contributions = [], []
-            for k, j in enumerate(inputs):
-                local = contribution = None
-                if wants[j]:
-                    try:
-                        if op.vjp is not None:
-                            rule = op.vjp[0] if op.variadic else op.vjp[k]
-                            contribution = rule(upstream, out, k) if op.variadic else rule(upstream, out, *args)
-                        else:
-                            local = rules[k](out, *args) if scalar else _elementwise(rules[k], [out, *args])
-                            if kinks is not None:
-                                local = np.where(kinks, op.tie_split[k], local) if not scalar else op.tie_split[k]
-                            contribution = _unbroadcast(upstream * local, shapes[j])
-                    except (ArithmeticError, ValueError):
-                        local = contribution = _UNDEFINED
-                    if contribution is not None:
-                        grad = grads[j] + contribution
-                        if not np.isfinite(grad).all():
-                            raise _math_error(graph, i, op, values, _undefined(graph, i, op, k, local, contribution))
-                        grads[j] = float(grad) if np.ndim(grad) == 0 else grad
-                locals_.append(local)
-                contributions.append(contribution)
-            local_rows[i] = tuple(locals_)
-            contribution_rows[i] = tuple(contributions)
-    return grads, local_rows, contribution_rows
+                    local = op.local[k](out, *args) if scalar else _elementwise(op.local[k], [out, *args])
+                    if kinks is not None:
+                        local = np.where(kinks, op.tie_split[k], local) if not scalar else op.tie_split[k]  # type: ignore[index]
+                    contribution = _unbroadcast(upstream * local, shapes[j])
+            except (ArithmeticError, ValueError):
+                local = contribution = NOT_DEFINED
+            if contribution is not None and not np.isfinite(contribution).all():
+                raise math_error(graph, i, values, _undefined(graph, i, op, k, local, contribution))
+        locals_.append(local)
+        contributions.append(contribution)
+    return tuple(locals_), tuple(contributions)
 
 
 def _elementwise(rule, args: list, kind=float):
@@ -167,8 +158,11 @@ def _where(rule, args: list) -> str:
 
 def _undefined(graph: Graph, i: int, op, k: int, local, contribution) -> str:
     labels = [graph.nodes[j].label for j in graph.nodes[i].inputs]
-    if contribution is _UNDEFINED or local is not None and not np.isfinite(local).all():
-        return f"the local derivative ∂{graph.nodes[i].label}/∂{labels[k]} = {op.show(k, labels)} is undefined"
+    partial = f"∂{graph.nodes[i].label}/∂{labels[k]}"
+    if contribution is NOT_DEFINED:
+        return f"the local derivative {partial} = {op.show(k, labels)} is undefined"
+    if local is not None and not np.isfinite(local).all():
+        return f"the local derivative {partial} = {op.show(k, labels)} overflows float64"
     return f"the gradient passed to {labels[k]} overflows float64"
 
 

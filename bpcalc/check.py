@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import product
 from typing import Any, Iterable, Mapping
 
+from .engine import backward, tangents
 from .errors import AnswerError, InputError, suggest
 from .graph import Graph, Result
 from .ops import INPUT_NAMES, OPERATIONS
@@ -424,45 +425,20 @@ class _Pass:
     def replay(self, local: Mapping[tuple[int, int], float] = {}, grad: Mapping[int, float] = {}) -> tuple[list[float], list[float]]:
         """The reverse pass again from the recorded locals, with `local` changed. A node in `grad`
         passes that number down instead of its sum. Returns each node's sum and what it passed down."""
-        nodes, rows = self.nodes, self.rows
-        received = [0.0] * len(nodes)
-        received[-1] = 1.0
-        passed = [0.0] * len(nodes)
-        for i in range(len(nodes) - 1, -1, -1):
-            row = rows[i]
-            upstream = passed[i] = grad.get(i, received[i])
-            if row is None:
-                continue
-            for p, (j, l) in enumerate(zip(nodes[i].inputs, row)):
-                if l is not None:
-                    received[j] += upstream * local.get((i, p), l)
-        return received, passed
+        done = backward(self.graph, self.result.values, bytearray(), replay=(self.rows, None), changed=local, upstream=grad)
+        return done.grads, [0.0 if up is None else up for up in done.upstreams]
 
     def sensitivity(self, j: int, local: Mapping[tuple[int, int], float], fixed: Iterable[int]) -> tuple[list[float], list[float]]:
         """How much j's summed gradient moves per unit change of each node's sum (`into`) and of
-        what each node passes down (`out`): the products of the locals along the paths down to j.
+        what each node passes down (`out`): the products of the locals along the paths down to j,
+        forward-mode tangents seeded at j.
 
         The reverse pass is linear in the gradients it passes, so a changed local, a dropped
         branch or a forgotten upstream factor moves j's gradient by exactly
         (change passed down) × out, or (change of a sum) × into. A node in `fixed` passes a
         number of its own (the student's answer), so a change of its sum goes no further.
         """
-        nodes, rows = self.nodes, self.rows
-        into = [0.0] * len(nodes)
-        out = [0.0] * len(nodes)
-        into[j] = 1.0
-        fixed = set(fixed)
-        for i in range(j + 1, len(nodes)):
-            row = rows[i]
-            if row is None:
-                continue
-            total = 0.0
-            for p, (k, l) in enumerate(zip(nodes[i].inputs, row)):
-                if l is not None and into[k] != 0.0:
-                    total += local.get((i, p), l) * into[k]
-            out[i] = total
-            into[i] = 0.0 if i in fixed else total
-        return into, out
+        return tangents(self.graph, self.rows, {j: 1.0}, changed=local, cut=fixed)
 
     def above(self, j: int) -> list[int]:
         """The nodes whose gradient flows into j's, in topological order (j's consumers, theirs, ...)."""
@@ -751,19 +727,6 @@ def _diagnose_grad(
     return [found[kind] for kind in KINDS if kind in found]
 
 
-_SPLIT = "½ to each input at the tie, as PyTorch and JAX do (bpcalc --tie split)"
-_NAMED_CONVENTIONS = {  # (op, the local every input gets) -> who uses it
-    ("max", 0.5): _SPLIT,
-    ("min", 0.5): _SPLIT,
-    ("max", 1.0): "1 to both inputs at the tie, as the rule [a ≥ b] gives",
-    ("min", 1.0): "1 to both inputs at the tie, as the rule [a ≤ b] gives",
-    ("relu", 1.0): "relu'(0) = 1, as PyTorch's clamp(x, min=0) gives",
-    ("relu", 0.5): "relu'(0) = ½",
-    ("abs", 1.0): "abs'(0) = 1, as JAX gives",
-    ("abs", -1.0): "abs'(0) = -1",
-}
-
-
 def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, float]], str]]:
     """The other rules at the kink node k: each input's one-sided derivatives and their middle."""
     node = bp.nodes[k]
@@ -783,7 +746,7 @@ def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, fl
     for combo in product(*options):
         if combo == current:
             continue
-        named = _NAMED_CONVENTIONS.get((op.name, combo[0])) if len(set(combo)) == 1 else None
+        named = dict(op.conventions).get(combo[0]) if len(set(combo)) == 1 else None
         given = ", ".join(f"∂{node.label}/∂{labels[p]} = {_num(v)}" for p, v in zip(positions, combo))
         text = f"{named}: {given}" if named else given
         found.append(([(k, p, v) for p, v in zip(positions, combo)], f"{text}, where bpcalc's rule gives {used}"))

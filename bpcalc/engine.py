@@ -1,58 +1,86 @@
-"""The forward and reverse passes: two loops over the graph's topologically ordered nodes."""
+"""The passes: one forward loop and one reverse loop over the graph's topologically ordered nodes.
+
+Every mode calls these two loops with what differs passed in: `run` (bpcalc.grad),
+`Result.steps` (the reverse pass replayed from its recorded locals, recording each
+step), check's replay with a student's own locals and upstream values, forward-mode
+tangents (`tangents`, the same locals pushed forward), gradcheck's evaluations and
+the optimizer steps of `bpcalc train`. Numbers and arrays go through the same loops:
+an array node hands its op to bpcalc/arrays.py (NumPy, imported only when an array
+appears), which applies the op table's scalar rules element-wise or its vjp rules.
+"""
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from contextlib import nullcontext
+from functools import partial
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
-from .errors import InputError, MathError, MissingValuesError, suggest
-from .graph import CONST, VAR, Graph, Notice, Result
-from .ops import ARRAY_OPERATIONS, CONSTANTS, INPUT_NAMES, OPERATIONS, Op
+from .errors import InputError, MissingValuesError, Notice, failure_reason, kink_notice, math_error, suggest
+from .graph import CONST, VAR, Graph, Result, Step
+from .ops import ARRAY_OPERATIONS, CONSTANTS, OPERATIONS, Op
 
 TIES = ("indicator", "split")
+UNDEFINED = float("inf")  # the local of a rule that overflowed
+_NONE: Mapping = {}
 
 
-def run(graph: Graph, point: Mapping[str, float], *, wrt: Iterable[str] | None = None, tie: str = "indicator") -> Result:
-    """Evaluate the graph at the point and backpropagate from its output."""
+class Pass(NamedTuple):
+    """What one run of the reverse loop leaves: every node's summed gradient, the upstream it
+    passed down, its local derivatives and (where a vjp gives them) its contributions."""
+
+    grads: list  # ∂out/∂node summed over fan-out; None where no gradient flows
+    upstreams: list  # what each node passed down as its upstream (its grad, or a replay's own number)
+    local: list  # per visited node, ∂node/∂input for each input (None where no gradient flows)
+    contributions: list | None  # with arrays: each input's contribution, as a vjp may give it
+
+
+def run(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = None, tie: str = "indicator") -> Result:
+    """Evaluate the graph at the point and backpropagate from its output.
+
+    With `wrt`, only those names (and what depends on them) are differentiated: a
+    gradient nobody asked for cannot make the call fail.
+    """
     if tie not in TIES:
         raise InputError(f"unknown tie convention '{tie}': use one of {', '.join(TIES)}")
     wrt_names = _check_wrt(graph, wrt)
-    values, wants = leaves(graph, point)
-    for name in wrt_names:
-        wants[graph.names[name]] = 1
+    values, wants = leaves(graph, point, wrt_names or None)
     warnings = list(graph.notices) + _point_notices(graph, point)
-    shapes = contributions = None
-    if any(type(v) is not float for v in values) or any(node.op in ARRAY_OPERATIONS for node in graph.nodes):
-        from . import arrays  # NumPy: only when an array appears
-
-        shapes = arrays.shapes(graph, values)
-        arrays.forward(graph, values, wants)
-        grads, local, contributions = arrays.backward(graph, values, wants, shapes, tie, warnings)
-    else:
-        forward(graph, values, wants)
-        grads, local = backward(graph, values, wants, tie, warnings)
+    arrays = array_support(graph, values)
+    shapes = arrays.shapes(graph, values) if arrays is not None else None
+    forward(graph, values, wants, arrays)
+    record = backward(graph, values, wants, tie, warnings, shapes=shapes, arrays=arrays)
 
     names = wrt_names or [name for name in graph.variables if name in point]
     gradient = {}
     for name in names:
-        grad = grads[graph.names[name]]
+        grad = record.grads[graph.names[name]]
         gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
     at = {name: values[graph.names[name]] for name in graph.variables if name in point}
-    return Result(graph, values, grads, local, gradient, warnings, tie, shapes, contributions, at)
+    replay = partial(record_steps, graph, values, record.local, record.contributions)
+    return Result(graph, values, record.grads, record.local, gradient, warnings, tie, shapes, record.contributions, at, replay)
 
 
-def leaves(graph: Graph, point: Mapping[str, float]) -> tuple[list[float], bytearray]:
+def record_steps(graph: Graph, values: Sequence, local_rows: Sequence, contribution_rows: Sequence | None) -> list[Step]:
+    """The reverse pass replayed from its recorded locals, every contribution kept as a Step."""
+    steps: list[Step] = []
+    backward(graph, values, bytearray(), replay=(local_rows, contribution_rows), steps=steps)
+    return steps
+
+
+def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = None) -> tuple[list, bytearray]:
     """Values for the leaves: variables from the point (pi and e fall back to constants), literals.
 
-    Also the start of `wants`, 1 where a node depends on something we differentiate by.
+    Also the start of `wants`: 1 where a node is differentiated by, i.e. every variable
+    given a value, or with `wrt` only those names.
     """
     nodes = graph.nodes
-    values = [0.0] * len(nodes)
+    values: list = [0.0] * len(nodes)
     wants = bytearray(len(nodes))
     missing = []
     for i, node in enumerate(nodes):
         if node.op == VAR:
             if node.label in point:
                 values[i] = point[node.label]
-                wants[i] = 1
+                wants[i] = wrt is None
             elif node.label in CONSTANTS:
                 values[i] = CONSTANTS[node.label]
             else:
@@ -61,109 +89,243 @@ def leaves(graph: Graph, point: Mapping[str, float]) -> tuple[list[float], bytea
             values[i] = node.literal
     if missing:
         raise MissingValuesError(missing, point)
+    for name in wrt or ():
+        wants[graph.names[name]] = 1
     return values, wants
 
 
-def forward(graph: Graph, values: list[float], wants: bytearray) -> None:
-    """The forward pass: every operation's value, in topological order; fills `values` and `wants`."""
+def array_support(graph: Graph, values: Sequence) -> Any:
+    """bpcalc.arrays when the point or the program holds an array, else None (numbers only)."""
+    if any(type(v) is not float for v in values) or any(node.op in ARRAY_OPERATIONS for node in graph.nodes):
+        from . import arrays  # NumPy: only when an array appears
+
+        return arrays
+    return None
+
+
+def forward(graph: Graph, values: list, wants: bytearray, arrays: Any = None) -> None:
+    """The forward pass: every operation's value, in topological order; fills `values` and `wants`.
+
+    `arrays` is bpcalc.arrays when values may be arrays (see array_support).
+    """
     operation = OPERATIONS.get
-    get = values.__getitem__
-    wanted = wants.__getitem__
-    for i, node in enumerate(graph.nodes):
-        op = operation(node.op)
-        if op is None:
-            continue  # a leaf
-        inputs = node.inputs
-        try:
-            if len(inputs) == 2:  # binary ops unrolled: this loop and backward's are the hot path
-                a, b = inputs
-                out = op.forward(values[a], values[b])
-                wants[i] |= wants[a] | wants[b]  # |=: a --wrt name is wanted even if made of constants
-            else:
-                out = op.forward(*map(get, inputs))
-                wants[i] |= any(map(wanted, inputs))
-        except (ArithmeticError, ValueError) as exc:
-            raise _math_error(graph, i, op, values, _reason(exc, op)) from None
-        if out - out != 0.0:  # inf or nan; cheaper than math.isfinite here
-            raise _math_error(graph, i, op, values, "the value overflows float64")
-        values[i] = out
+    with arrays.raising() if arrays is not None else nullcontext():
+        for i, node in enumerate(graph.nodes):
+            op = operation(node.op)
+            if op is None:
+                continue  # a leaf
+            inputs = node.inputs
+            try:
+                if arrays is not None:
+                    out = arrays.evaluate(graph, i, op, values)
+                elif len(inputs) == 2:  # binary ops unrolled: this loop and backward's are the hot path
+                    out = op.forward(values[inputs[0]], values[inputs[1]])
+                else:
+                    out = op.forward(*[values[j] for j in inputs])
+            except (ArithmeticError, ValueError) as exc:
+                raise math_error(graph, i, values, failure_reason(exc, op)) from None
+            if arrays is None and out - out != 0.0:  # inf or nan; cheaper than math.isfinite here
+                raise math_error(graph, i, values, "the value overflows float64")
+            values[i] = out
+            for j in inputs:
+                if wants[j]:
+                    wants[i] = 1  # set, never cleared: a --wrt name is wanted even if made of constants
+                    break
 
 
 def backward(
-    graph: Graph, values: list[float], wants: bytearray, tie: str, warnings: list[Notice]
-) -> tuple[list[float | None], list[tuple[float | None, ...] | None]]:
+    graph: Graph,
+    values: Sequence,
+    wants: bytearray,
+    tie: str = "indicator",
+    warnings: list[Notice] | None = None,
+    *,
+    shapes: list[tuple] | None = None,
+    arrays: Any = None,
+    replay: tuple[Sequence, Sequence | None] | None = None,
+    changed: Mapping[tuple[int, int], float] = _NONE,
+    upstream: Mapping[int, float] = _NONE,
+    steps: list[Step] | None = None,
+) -> Pass:
     """The reverse pass: from the output back, each node passes upstream × local to each input.
 
-    An input's gradient sums what all its consumers passed. Returns the gradients
-    and each visited node's local derivatives (None for inputs that need no
-    gradient); Result.steps replays the contributions from them. Appends a
-    warning for every node evaluated at a kink.
+    An input's gradient sums what all its consumers passed. The locals come from the op
+    table's rules (kinks through the entry's kink hook, --tie split through its
+    `tie_split`), or with `replay=(local rows, contribution rows)` from a recorded pass,
+    with `changed` locals put in (node, position) -> local. A node in `upstream` passes
+    that number down instead of its sum (a student's own answer). With `steps`, every
+    contribution is appended as a Step as it is made.
     """
     nodes = graph.nodes
+    n = len(nodes)
     operation = OPERATIONS.get
-    get = values.__getitem__
-    grads: list[float | None] = [0.0 if w else None for w in wants]
-    if wants[-1]:
+    if replay is None:
+        grads: list = [0.0 if w else None for w in wants]
+        if wants[-1]:
+            grads[-1] = 1.0
+    else:
+        grads = [0.0] * n
         grads[-1] = 1.0
-    local_rows: list[tuple[float | None, ...] | None] = [None] * len(nodes)
-    for i in range(len(nodes) - 1, -1, -1):
-        if not wants[i]:
+    upstreams: list = [None] * n
+    local_rows: list = [None] * n if replay is None else list(replay[0])
+    contribution_rows: list | None = None
+    if arrays is not None:
+        contribution_rows = [None] * n
+    elif replay is not None and replay[1] is not None:
+        contribution_rows = list(replay[1])
+    plain = replay is None and arrays is None and not upstream and steps is None  # bpcalc.grad's case
+    with arrays.raising() if arrays is not None else nullcontext():
+        for i in range(n - 1, -1, -1):
+            if replay is None:
+                if not wants[i]:
+                    continue
+            elif local_rows[i] is None:
+                continue
+            op = operation(nodes[i].op)
+            if op is None:
+                continue  # a leaf
+            inputs = nodes[i].inputs
+            up = grads[i]
+            if plain:
+                # The hot path: a scalar op's locals from its rules, a binary op unrolled.
+                # It is the general body below with its cases fixed; test_engine checks the two agree.
+                upstreams[i] = up
+                if len(inputs) == 2 and op.kink is None:
+                    a, b = inputs
+                    out, va, vb = values[i], values[a], values[b]
+                    la = lb = None
+                    if wants[a]:
+                        try:
+                            la = op.local[0](out, va, vb)
+                        except OverflowError:
+                            la = UNDEFINED
+                        except (ArithmeticError, ValueError):
+                            la = NOT_DEFINED
+                        grads[a] = grad = grads[a] + up * la
+                        if grad - grad != 0.0:
+                            raise _backward_error(graph, i, op, values, 0, la, up, up * la)
+                    if wants[b]:
+                        try:
+                            lb = op.local[1](out, va, vb)
+                        except OverflowError:
+                            lb = UNDEFINED
+                        except (ArithmeticError, ValueError):
+                            lb = NOT_DEFINED
+                        grads[b] = grad = grads[b] + up * lb
+                        if grad - grad != 0.0:
+                            raise _backward_error(graph, i, op, values, 1, lb, up, up * lb)
+                    local_rows[i] = (la, lb)
+                    continue
+                row = local_rows[i] = _locals(graph, i, op, values, wants, tie, warnings)
+                for p, j in enumerate(inputs):
+                    local = row[p]
+                    if local is not None:
+                        grads[j] = grad = grads[j] + up * local
+                        if grad - grad != 0.0:
+                            raise _backward_error(graph, i, op, values, p, local, up, up * local)
+                continue
+            if upstream:
+                up = upstream.get(i, up)
+            upstreams[i] = up
+            given = None
+            if replay is not None:
+                row = local_rows[i]
+                if changed:
+                    row = tuple([changed.get((i, p), local) for p, local in enumerate(row)])
+                given = contribution_rows[i] if contribution_rows is not None else None
+            elif arrays is not None:
+                row, given = arrays.pullback(graph, i, op, values, up, wants, shapes, tie, warnings)
+                local_rows[i] = row
+                contribution_rows[i] = given  # type: ignore[index]
+            else:
+                row = local_rows[i] = _locals(graph, i, op, values, wants, tie, warnings)
+            for p, j in enumerate(inputs):
+                if given is not None:
+                    contribution = given[p]
+                    if contribution is None:
+                        continue
+                else:
+                    local = row[p]
+                    if local is None:
+                        continue
+                    contribution = up * local
+                grads[j] = grad = grads[j] + contribution  # not +=: that would change an array in place
+                if replay is None and (grad - grad != 0.0 if type(grad) is float else not arrays.finite(grad)):
+                    raise _backward_error(graph, i, op, values, p, row[p], up, contribution)
+                if steps is not None:
+                    steps.append(Step(i, p, j, up, row[p], contribution, grad))
+    return Pass(grads, upstreams, local_rows, contribution_rows)
+
+
+def _locals(graph: Graph, i: int, op: Op, values: Sequence, wants: bytearray, tie: str, warnings: list | None) -> tuple:
+    """A scalar node's local derivatives from its op's rules; None for inputs that need no gradient."""
+    inputs = graph.nodes[i].inputs
+    out = values[i]
+    if len(inputs) == 2:  # unrolled: the common case on the hot path
+        a, b = inputs
+        args: tuple = (values[a], values[b])
+    else:
+        args = tuple([values[j] for j in inputs])
+    rules = op.local
+    if op.kink is not None and op.kink(*args):
+        split = tie == "split" and op.tie_split is not None
+        if warnings is not None:
+            warnings.append(kink_notice(graph, i, op, values, split))
+        if split:
+            return tuple(op.tie_split[p] if wants[j] else None for p, j in enumerate(inputs))  # type: ignore[index]
+    row = []
+    for p, j in enumerate(inputs):
+        local = None
+        if wants[j]:
+            try:
+                local = rules[p](out, *args)
+            except OverflowError:
+                local = UNDEFINED  # inf: reported as the local derivative overflowing
+            except (ArithmeticError, ValueError):
+                local = NOT_DEFINED
+        row.append(local)
+    return tuple(row)
+
+
+class Undefined(float):
+    """The local of a rule that raised outside its domain: inf, marked so that the error says undefined."""
+
+
+NOT_DEFINED = Undefined("inf")
+
+
+def tangents(
+    graph: Graph,
+    local_rows: Sequence,
+    seeds: Mapping[int, float],
+    *,
+    changed: Mapping[tuple[int, int], float] = _NONE,
+    cut: Iterable[int] = (),
+) -> tuple[list[float], list[float]]:
+    """Forward mode over the recorded locals: each node's tangent, Σ local × tangent of its input.
+
+    `seeds` give the starting tangents (∂x/∂x = 1 for forward mode in x). A node in `cut`
+    passes 0 on (a student's own number stands there). Returns (tangent, reaching): what
+    each node passes on, and what reaches it from its inputs before any cut. Linear in
+    the locals, this also gives check how far a changed local or upstream moves an answer.
+    """
+    nodes = graph.nodes
+    tangent = [0.0] * len(nodes)
+    reaching = [0.0] * len(nodes)
+    for j, seed in seeds.items():
+        tangent[j] = seed
+    cut = set(cut)
+    for i in range(min(seeds, default=len(nodes)) + 1, len(nodes)):
+        row = local_rows[i]
+        if row is None or i in seeds:
             continue
-        op = operation(nodes[i].op)
-        if op is None:
-            continue  # a leaf
-        inputs = nodes[i].inputs
-        out = values[i]
-        upstream = grads[i]
-        rules = op.local
-        if op.kink is not None and op.kink(*map(get, inputs)):
-            if tie == "split" and op.tie_split is not None:
-                rules = tuple(_constant(local) for local in op.tie_split)
-            warnings.append(_kink_notice(graph, i, op, values, rules is not op.local))
-        if len(inputs) == 2:  # unrolled as in forward; the loop below is the same for any arity
-            a, b = inputs
-            va, vb = values[a], values[b]
-            la = lb = None
-            if wants[a]:
-                try:
-                    la = rules[0](out, va, vb)
-                except (ArithmeticError, ValueError):
-                    la = _UNDEFINED
-                grads[a] = grad = grads[a] + upstream * la
-                if grad - grad != 0.0:
-                    raise _backward_error(graph, i, op, values, 0, la)
-            if wants[b]:
-                try:
-                    lb = rules[1](out, va, vb)
-                except (ArithmeticError, ValueError):
-                    lb = _UNDEFINED
-                grads[b] = grad = grads[b] + upstream * lb
-                if grad - grad != 0.0:
-                    raise _backward_error(graph, i, op, values, 1, lb)
-            local_rows[i] = (la, lb)
-            continue
-        args = tuple(map(get, inputs))
-        row = []
-        for k, (j, rule) in enumerate(zip(inputs, rules)):
-            local = None
-            if wants[j]:
-                try:
-                    local = rule(out, *args)
-                except (ArithmeticError, ValueError):
-                    local = _UNDEFINED
-                grads[j] = grad = grads[j] + upstream * local
-                if grad - grad != 0.0:
-                    raise _backward_error(graph, i, op, values, k, local)
-            row.append(local)
-        local_rows[i] = tuple(row)
-    return grads, local_rows
-
-
-_UNDEFINED = float("inf")  # a local rule that raised: reported as undefined
-
-
-def _constant(value: float):
-    return lambda *_: value
+        total = 0.0
+        for p, (k, local) in enumerate(zip(nodes[i].inputs, row)):
+            if local is not None and tangent[k] != 0.0:
+                total += changed.get((i, p), local) * tangent[k] if changed else local * tangent[k]
+        reaching[i] = total
+        tangent[i] = 0.0 if i in cut else total
+    return tangent, reaching
 
 
 def _check_wrt(graph: Graph, wrt: Iterable[str] | None) -> list[str]:
@@ -182,7 +344,7 @@ def _check_wrt(graph: Graph, wrt: Iterable[str] | None) -> list[str]:
     return names
 
 
-def _point_notices(graph: Graph, point: Mapping[str, float]) -> list[Notice]:
+def _point_notices(graph: Graph, point: Mapping[str, Any]) -> list[Notice]:
     notices = []
     variables = set(graph.variables)
     for name in point:
@@ -197,45 +359,29 @@ def _point_notices(graph: Graph, point: Mapping[str, float]) -> list[Notice]:
     return notices
 
 
-def _reason(exc: Exception, op: Op) -> str:
-    if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
-    if isinstance(exc, OverflowError):
-        return "the value overflows float64"
-    return f"{op.name} is undefined here (it needs {op.domain})" if op.domain else f"{op.name} is undefined here"
-
-
-def _math_error(graph: Graph, i: int, op: Op, values: list[float], reason: str) -> MathError:
-    node = graph.nodes[i]
-    inputs = [(INPUT_NAMES[k], graph.text(j, 40), values[j]) for k, j in enumerate(node.inputs)]
-    return MathError(reason, i, node.label, graph.text(i, 60), inputs)
-
-
-def _backward_error(graph: Graph, i: int, op: Op, values: list[float], k: int, local: float) -> MathError:
+def _backward_error(graph: Graph, i: int, op: Op, values: Sequence, p: int, local: Any, up: Any, contribution: Any):
+    """Which number of the step overflowed or was undefined: the local, the contribution or the sum."""
     nodes = graph.nodes
     labels = [nodes[j].label for j in nodes[i].inputs]
-    if local - local != 0.0:
-        reason = f"the local derivative ∂{nodes[i].label}/∂{labels[k]} = {op.show(k, labels)} is undefined"
+    partial = f"∂{nodes[i].label}/∂{labels[p]}"
+    if isinstance(local, Undefined):
+        text = f"the local derivative {partial} = {op.show(p, labels)} is undefined"
+    elif local is not None and not _finite(local):
+        text = f"the local derivative {partial} = {op.show(p, labels)} overflows float64"
+    elif not _finite(contribution):
+        text = f"the gradient passed to {labels[p]} overflows float64: upstream {_show(up)} × local {partial} = {_show(local)}"
     else:
-        reason = f"the gradient passed to {labels[k]} overflows float64"
-    return _math_error(graph, i, op, values, reason)
+        text = f"the gradient passed to {labels[p]} overflows float64 when summed over its uses"
+    return math_error(graph, i, values, text)
 
 
-def _kink_notice(graph: Graph, i: int, op: Op, values: list, split: bool, count: int = 1, size: int = 1) -> Notice:
-    nodes = graph.nodes
-    node = nodes[i]
-    args = [values[j] for j in node.inputs]
-    if any(type(a) is not float for a in args):  # element-wise on arrays
-        where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
-    else:
-        where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
-    rule = "--tie split: 1/2 to each input" if split else op.convention
-    sides = ""
-    if op.one_sided is not None:
-        sides = "; " + ", ".join(
-            f"∂{node.label}/∂{nodes[j].label} is {below:g} from below and {above:g} from above"
-            for j, (below, above) in zip(node.inputs, op.one_sided)
-            if nodes[j].op != CONST
-        )
-    message = f"{node.label} = {graph.text(i, 60)} is at a kink ({where}{sides}); {rule}"
-    return Notice("kink", message, i, op.one_sided)
+def _finite(value: Any) -> bool:
+    if type(value) is float or isinstance(value, float):
+        return value - value == 0.0
+    import numpy as np
+
+    return bool(np.isfinite(value).all())
+
+
+def _show(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else "an array"

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
+
+INPUT_NAMES = ("a", "b", "c")  # how formulas, domains and messages refer to an op's inputs
 
 
 class ExitCode(IntEnum):
@@ -169,3 +171,53 @@ class StepError(BpcalcError):
         self.cause = cause  # the MathError of the pass, when a pass failed
         where = f"step {step}" + (f", data row {row}" if row is not None else "")
         super().__init__(f"{where}: {message}", hint)
+
+
+class Notice(NamedTuple):
+    """A warning: something the user should know that does not stop the calculation."""
+
+    kind: str  # "kink", "unused", "constant"
+    message: str
+    node: int | None = None
+    one_sided: tuple[tuple[float, float], ...] | None = None  # kink: ∂node/∂input from below and above
+
+
+# ---- helpers for the passes: the error or notice for node i of a graph (duck-typed: graph.py
+# and ops.py sit above this module), so that every pass words them alike.
+
+
+def math_error(graph: Any, i: int, values: Sequence, reason: str) -> MathError:
+    """The MathError for node i: its label and text, and its inputs' texts and values."""
+    node = graph.nodes[i]
+    inputs = [(INPUT_NAMES[k], graph.text(j, 40), values[j]) for k, j in enumerate(node.inputs)]
+    return MathError(reason, i, node.label, graph.text(i, 60), inputs)
+
+
+def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, count: int = 1, size: int = 1) -> Notice:
+    """The warning for node i evaluated at its op's kink (at `count` of `size` elements for arrays)."""
+    nodes = graph.nodes
+    node = nodes[i]
+    args = [values[j] for j in node.inputs]
+    if any(type(a) is not float for a in args):  # element-wise on arrays
+        where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
+    else:
+        where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
+    rule = "--tie split: 1/2 to each input" if split else op.convention
+    sides = ""
+    if op.one_sided is not None:
+        sides = "; " + ", ".join(
+            f"∂{node.label}/∂{nodes[j].label} is {below:g} from below and {above:g} from above"
+            for j, (below, above) in zip(node.inputs, op.one_sided)
+            if nodes[j].op != "const"
+        )
+    message = f"{node.label} = {graph.text(i, 60)} is at a kink ({where}{sides}); {rule}"
+    return Notice("kink", message, i, op.one_sided)
+
+
+def failure_reason(exc: Exception, op: Any) -> str:
+    """Why an op's rule failed, in words: an overflow, a division by zero, or outside its domain."""
+    if isinstance(exc, ZeroDivisionError) or "divide by zero" in str(exc):
+        return "division by zero"
+    if isinstance(exc, OverflowError) or "overflow" in str(exc):  # NumPy says "overflow encountered in ..."
+        return "the value overflows float64"
+    return f"{op.name} is undefined here (it needs {op.domain})" if op.domain else f"{op.name} is undefined here"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .engine import forward, leaves, run
+from .engine import array_support, forward, leaves, run
 from .errors import InputError, MathError, suggest
 from .graph import Graph, Result
-from .ops import ARRAY_OPERATIONS, OPERATIONS
+from .ops import OPERATIONS
 
 EPS = 2.0 ** -52
 STEP = EPS ** (1 / 3)  # central differences are most accurate with h ≈ cbrt(ε) × the variable's scale
@@ -122,27 +122,21 @@ def evaluate(graph: Graph, point: dict) -> list | None:
     """Every node's value at a point (the forward pass alone), or None where the math is undefined."""
     try:
         values, wants = leaves(graph, point)
-        if any(type(v) is not float for v in values) or any(node.op in ARRAY_OPERATIONS for node in graph.nodes):
-            from . import arrays  # as engine.run does: NumPy only when an array appears
-
-            arrays.forward(graph, values, wants)
-        else:
-            forward(graph, values, wants)
+        forward(graph, values, wants, array_support(graph, values))
     except MathError:
         return None
     return values
 
 
-def _branch(graph: Graph, values: list, k: int):
-    """Which side of its kink node k is on: the sign of a − b for max/min, of a for relu/abs
-    (element by element for arrays)."""
-    inputs = graph.nodes[k].inputs
-    d = values[inputs[0]] - values[inputs[1]] if len(inputs) == 2 else values[inputs[0]]
-    if isinstance(d, float):
-        return (d > 0) - (d < 0)
+def _piece(graph: Graph, values: list, k: int):
+    """Which smooth piece kink node k is on, as its op's entry tells (element by element for arrays)."""
+    op = OPERATIONS[graph.nodes[k].op]
+    args = [values[j] for j in graph.nodes[k].inputs]
+    if all(isinstance(a, float) for a in args):
+        return op.piece(*args)  # type: ignore[misc]
     import numpy as np
 
-    return tuple(np.sign(d).ravel().tolist())
+    return tuple(np.frompyfunc(op.piece, len(args), 1)(*args).ravel().tolist())
 
 
 def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backprop: float, moved) -> Row:
@@ -193,8 +187,8 @@ def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backpro
     if plus is not None and minus is not None:
         crossed = [
             k for k, node in enumerate(graph.nodes)
-            if node.op in OPERATIONS and OPERATIONS[node.op].kink is not None and OPERATIONS[node.op].vjp is None
-            and _branch(graph, minus, k) != _branch(graph, plus, k)
+            if node.op in OPERATIONS and OPERATIONS[node.op].piece is not None
+            and _piece(graph, minus, k) != _piece(graph, plus, k)
         ]
         if crossed:
             left = (f0 - minus[-1]) / h

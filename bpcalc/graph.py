@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Callable, NamedTuple
+
+from .errors import Notice
 
 VAR = "var"  # a leaf whose value comes from the point (or from pi/e)
 CONST = "const"  # a leaf holding a number literal
@@ -57,14 +59,6 @@ class Step(NamedTuple):
     grad: float  # the input's gradient after adding this contribution
 
 
-class Notice(NamedTuple):
-    """A warning: something the user should know that does not stop the calculation."""
-
-    kind: str  # "kink", "unused", "constant"
-    message: str
-    node: int | None = None
-    one_sided: tuple[tuple[float, float], ...] | None = None  # kink: ∂node/∂input from below and above
-
 
 class Result:
     """What bpcalc.grad returns and every renderer reads: both passes, recorded."""
@@ -81,6 +75,7 @@ class Result:
         shapes: list[tuple] | None = None,
         contributions: list[tuple | None] | None = None,
         at: dict | None = None,
+        replay: Callable[[], list[Step]] | None = None,
     ):
         self.graph = graph
         self.values = values  # forward pass: every node's value
@@ -92,6 +87,7 @@ class Result:
         self.shapes = shapes  # each node's shape, when the graph holds arrays; None when all are numbers
         self.contributions = contributions  # with arrays: each input's contribution, as a vjp may give it
         self.at = at if at is not None else {}  # the point: each variable given a value (pi, e as constants are not)
+        self._replay = replay  # the engine's reverse loop over the recorded locals, recording its steps
         self._steps: list[Step] | None = None
 
     @property
@@ -123,24 +119,10 @@ class Result:
     def steps(self) -> list[Step]:
         """The reverse pass, one Step per contribution, in the order backprop visits nodes.
 
-        Replayed from the recorded locals on first use, so the engine's hot loop
-        stores one number per contribution; the sums are added in the engine's
+        Made on first use by the engine's reverse loop replaying the recorded locals, so
+        the hot loop stores one number per contribution; the sums are added in the same
         order, so every running `grad` equals the engine's to the last bit.
         """
         if self._steps is None:
-            nodes, grads = self.graph.nodes, self.grads
-            running = [0.0] * len(nodes)
-            steps = []
-            for i in range(len(nodes) - 1, -1, -1):
-                row = self.local[i]
-                if row is None:
-                    continue
-                upstream = grads[i]
-                given = self.contributions[i] if self.contributions is not None else None
-                for position, (j, local) in enumerate(zip(nodes[i].inputs, row)):
-                    contribution = given[position] if given is not None else None if local is None else upstream * local
-                    if contribution is not None:
-                        running[j] = running[j] + contribution  # not +=: that would change an array in place
-                        steps.append(Step(i, position, j, upstream, local, contribution, running[j]))
-            self._steps = steps
+            self._steps = self._replay() if self._replay is not None else []
         return self._steps

@@ -5,6 +5,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from .errors import INPUT_NAMES
+
 # Forward rules raise ValueError (domain), ZeroDivisionError or OverflowError
 # on bad math, never return a complex number or a silent inf; the engine turns
 # those into bpcalc's MathError naming the node. Local rules take the node's
@@ -30,6 +32,8 @@ class Op:
     convention: str = ""  # what `local` gives at a kink, and why
     tie_split: tuple[float, ...] | None = None  # locals at a kink under --tie split
     one_sided: tuple[tuple[float, float], ...] | None = None  # at a kink, per input: (from below, from above)
+    piece: Callable[..., float] | None = None  # (*inputs) -> which smooth piece they are on; gradcheck's kink test
+    conventions: tuple[tuple[float, str], ...] = ()  # other rules at the kink: (the local every input gets, who uses it)
     function: bool = True  # called as name(...); False for the infix and prefix operators
     vjp: tuple[Callable, ...] | None = None  # array ops: (δ, out, *inputs) -> contribution
     shape: Callable[..., tuple] | None = None  # array ops: (*input shapes) -> output shape, or ValueError
@@ -113,6 +117,7 @@ def _sign(a: float) -> float:
     return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
 
 
+_SPLIT = "½ to each input at the tie, as PyTorch and JAX do (bpcalc --tie split)"
 _TIE = "a tie gives 0 to both inputs, as the course's indicator rule does (--tie split gives 1/2 each, as PyTorch and JAX do)"
 
 
@@ -147,21 +152,27 @@ SCALAR_OPERATIONS: dict[str, Op] = {
         Op("max", lambda a, b: a if a >= b else b, tex="\\max({a}, {b})",
            local=(lambda out, a, b: float(a > b), lambda out, a, b: float(a < b)),
            formula=("[{a} > {b}]", "[{a} < {b}]"),
-           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((0.0, 1.0), (0.0, 1.0))),
+           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((0.0, 1.0), (0.0, 1.0)),
+           piece=lambda a, b: _sign(a - b),
+           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≥ b] gives"))),
         Op("min", lambda a, b: a if a <= b else b, tex="\\min({a}, {b})",
            local=(lambda out, a, b: float(a < b), lambda out, a, b: float(a > b)),
            formula=("[{a} < {b}]", "[{a} > {b}]"),
-           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((1.0, 0.0), (1.0, 0.0))),
+           kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((1.0, 0.0), (1.0, 0.0)),
+           piece=lambda a, b: _sign(a - b),
+           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≤ b] gives"))),
         Op("relu", lambda a: a if a > 0 else 0.0,
            local=(lambda out, a: float(a > 0),),
            formula=("[{a} > 0]",),
            kink=lambda a: a == 0, convention="relu'(0) = 0, as in the course, PyTorch and JAX",
-           one_sided=((0.0, 1.0),)),
+           one_sided=((0.0, 1.0),), piece=_sign,
+           conventions=((1.0, "relu'(0) = 1, as PyTorch's clamp(x, min=0) gives"), (0.5, "relu'(0) = ½"))),
         Op("abs", abs, tex="\\lvert {a} \\rvert",
            local=(lambda out, a: _sign(a),),
            formula=("sign({a})",),
            kink=lambda a: a == 0, convention="abs'(0) = 0, the middle of the subgradient [-1, 1] (JAX gives 1)",
-           one_sided=((-1.0, 1.0),)),
+           one_sided=((-1.0, 1.0),), piece=_sign,
+           conventions=((1.0, "abs'(0) = 1, as JAX gives"), (-1.0, "abs'(0) = -1"))),
         # ---- smooth functions ----
         Op("exp", math.exp, tex="\\exp({a})",
            local=(lambda out, a: out,),
@@ -392,4 +403,3 @@ FUNCTIONS: dict[str, Op] = {name: op for name, op in OPERATIONS.items() if op.fu
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
-INPUT_NAMES = ("a", "b", "c")  # how formulas and domains refer to an op's inputs

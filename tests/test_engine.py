@@ -542,3 +542,80 @@ def test_a_named_sigmoid_is_not_fused():
     result = bpcalc.grad("p = sigmoid(x); log(p)", "x=0.4")
     assert [node.op for node in result.graph.nodes] == ["var", "sigmoid", "log"]
     assert not [w for w in result.warnings if w.kind == "fused"]
+
+
+# ---- the one reverse loop: its hot path, its replay, forward mode over its locals (issue 9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions, points)
+def test_the_hot_path_is_the_general_body(expr, point):
+    """bpcalc.grad's fast case and the loop's general body (taken when steps are recorded)
+    give the same locals and gradients to the last bit."""
+    from bpcalc.engine import backward, forward, leaves
+    from bpcalc.parse import parse
+
+    graph = parse(expr)
+    values, wants = leaves(graph, point)
+    try:
+        forward(graph, values, wants)
+        fast = backward(graph, values, wants, "indicator", [])
+    except bpcalc.MathError:
+        return
+    steps: list = []
+    general = backward(graph, values, wants, "indicator", [], steps=steps)
+    assert fast.grads == general.grads
+    assert fast.local == general.local
+    assert [s.grad for s in steps] == [s.grad for s in bpcalc.grad(expr, at=point).steps]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions, points)
+def test_forward_mode_tangents_equal_the_reverse_gradient(expr, point):
+    """Pushing a unit tangent forward through the recorded locals gives, at the output, the
+    same partial derivative as the reverse pass (both are sums over the same paths)."""
+    from bpcalc.engine import tangents
+
+    try:
+        result = bpcalc.grad(expr, at=point)
+    except bpcalc.MathError:
+        return
+    for name in result.gradient:
+        tangent, _ = tangents(result.graph, result.local, {result.graph.names[name]: 1.0})
+        assert math.isclose(tangent[-1], result.gradient[name], rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_wrt_differentiates_only_what_is_asked():
+    # ∂f/∂n would need log(-2); --wrt x must not compute it (issue 10 item 4)
+    result = bpcalc.grad("x^n", at="x=-2,n=3", wrt="x")
+    assert result.gradient == {"x": 12.0}
+    assert result.grads[result.graph.names["n"]] is None
+    with pytest.raises(bpcalc.MathError):
+        bpcalc.grad("x^n", at="x=-2,n=3")
+
+
+def test_gradcheck_wrt_differentiates_only_what_is_asked():
+    from bpcalc.gradcheck import gradcheck
+
+    report = gradcheck("x^n", {"x": -2.0, "n": 3.0}, wrt=["x"])
+    assert [(row.name, row.verdict) for row in report.rows] == [("x", "good")]
+
+
+@pytest.mark.parametrize("expr, at, words", [
+    ("10^x", "x=308", "the local derivative ∂f/∂x = 10^x*log(10) overflows float64"),
+    ("x/y", "x=1,y=1e-300", "the local derivative ∂f/∂y = -x/y^2 overflows float64"),
+    ("x*y*z", "x=1e-300,y=1e300,z=1e300", "the gradient passed to x overflows float64: upstream 1e+300 × local"),
+    ("sum([x, x])", "x=1e308", "the value overflows float64"),
+    ("sum([[x]] @ [[y]])", "x=1e200,y=1e200", "the value overflows float64"),
+])
+def test_an_overflow_is_called_an_overflow(expr, at, words):
+    # issue 10 item 7: say which number overflows float64, not that the math is undefined
+    with pytest.raises(bpcalc.MathError) as caught:
+        bpcalc.grad(expr, at=at)
+    assert words in str(caught.value)
+    assert "undefined" not in str(caught.value)
+
+
+def test_outside_the_domain_is_still_undefined():
+    with pytest.raises(bpcalc.MathError, match="is undefined"):
+        bpcalc.grad("sqrt(x)", at="x=0")
