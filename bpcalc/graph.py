@@ -98,13 +98,15 @@ class Result:
     def output(self) -> str:
         return self.graph.output_label
 
-    # Jupyter shows a result as the graph picture and the step tables. The
-    # renderer is imported only when a notebook asks, so graph.py stays plain
-    # data and `import bpcalc` imports neither Graphviz nor Rich.
-    def _repr_svg_(self) -> str | None:
-        from .render.notebook import svg
+    # Jupyter shows a result as explain's stepper (the picture and the step
+    # tables), with PNG, Markdown and LaTeX for other frontends. The renderer
+    # is imported only when a notebook asks, so graph.py stays plain data and
+    # `import bpcalc` imports neither Graphviz nor Rich. No _repr_svg_: IPython
+    # would store the SVG a second time beside the HTML that holds it.
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .render.notebook import bundle
 
-        return svg(self)
+        return bundle(self, include, exclude)
 
     def _repr_html_(self) -> str:
         from .render.notebook import html

@@ -97,6 +97,10 @@ def test_long_summaries_are_shortened():
     assert sentences(result)[-1].endswith("∂f/∂x7 = 1, and 2 more in the summary table.")
 
 
+def test_a_name_for_a_value():
+    assert sentences(bpcalc.grad("q = x; f = q*x", at="x=3"))[1] == "q = x = 3."
+
+
 def test_apply():
     assert apply("neg", ["x"]) == "-x"
     assert apply("sigmoid", ["n1"]) == "sigmoid(n1)"

@@ -225,3 +225,30 @@ def test_a_200_node_network_stays_responsive(browser, tmp_path):
 
 if sys.platform == "win32":  # pragma: no cover
     pytestmark = pytest.mark.skip("the browser tests use Debian's Chromium")
+
+
+def test_two_notebook_displays_do_not_interfere(browser, tmp_path):
+    from bpcalc.render import notebook
+
+    needs_graphviz()
+    shown = [notebook.html(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4")), notebook.html(bpcalc.grad("x*x + x", at="x=3"))]
+    path = tmp_path / "notebook.html"
+    path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + "".join(shown) + '<p id="outside">text</p></body></html>')
+    view = Page(browser, path)
+    p = view.page
+    first, second = (p.locator(".bpx").nth(k) for k in (0, 1))
+    sentence = lambda display: display.locator(".bpx-step").inner_text()  # noqa: E731
+    assert (sentence(first), sentence(second)) == (HEADLINE[0], FANOUT[0])
+    first.get_by_role("button", name="Next step").click()
+    first.get_by_role("button", name="Next step").click()
+    assert (sentence(first), sentence(second)) == (HEADLINE[2], FANOUT[0])
+    p.keyboard.press("ArrowRight")  # focus is on the first display's button: only it moves
+    assert (sentence(first), sentence(second)) == (HEADLINE[3], FANOUT[0])
+    second.click(position={"x": 5, "y": 5})
+    p.keyboard.press("End")
+    assert (sentence(first), sentence(second)) == (HEADLINE[3], FANOUT[-1])
+    assert p.evaluate("location.hash") == ""  # a notebook's address is not the stepper's
+    p.locator("#outside").click()
+    p.keyboard.press("ArrowRight")  # outside both displays: neither moves
+    assert (sentence(first), sentence(second)) == (HEADLINE[3], FANOUT[-1])
+    view.close()

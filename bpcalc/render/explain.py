@@ -45,6 +45,8 @@ def apply(op: str, args: list[str]) -> str:
     """An operation applied to its inputs' texts: 'x + y', '-x', 'max(0, n3)', '[a, b]'."""
     if op in INFIX and len(args) == 2:
         return f"{args[0]} {INFIX[op]} {args[1]}"
+    if op == "id":  # a name given to a value: q = x
+        return args[0]
     if op == "neg":
         return f"-{args[0]}"
     if op == "array":
@@ -91,8 +93,10 @@ def _forward(result: Result, i: int, digits: int, marked: dict[int, str]) -> Exp
     inputs = node.inputs
     shown = apply(node.op, [graph.nodes[j].label for j in inputs])
     numbers = [result.values[j] for j in inputs]
-    if all(map(_is_number, numbers)) and shown != apply(node.op, [number(v, digits) for v in numbers]):
-        shown += " = " + apply(node.op, [number(v, digits) for v in numbers])
+    if all(map(_is_number, numbers)):
+        substituted = apply(node.op, [number(v, digits) for v in numbers])
+        if substituted not in (shown, value):
+            shown += " = " + substituted
     sentence = f"{node.label} = {shown} = {value}"
     if i in marked:
         sentence += ", at a kink"

@@ -1,77 +1,155 @@
-"""How a Result shows itself in Jupyter: the graph picture (SVG, when Graphviz is there) and the step tables (HTML).
+"""How a Result shows itself in Jupyter: explain's stepper (HTML), and PNG, Markdown and LaTeX for other frontends.
 
-Result._repr_svg_ and Result._repr_html_ import this module only when a
-notebook asks, so `import bpcalc` imports neither Graphviz nor Rich.
-Frontends show the HTML (picture and tables together) and fall back to the SVG.
+Result._repr_mimebundle_ imports this module only when a notebook asks, so
+`import bpcalc` imports neither Graphviz nor Rich. The bundle holds:
+- text/html: the stepper of `bpcalc explain`'s page (explain_html.fragment)
+  under a root id of its own, so two results in one notebook do not interfere;
+  the SVG picture sits inside it, so it is stored once;
+- image/png: the picture, for frontends and converters that take an image
+  (`jupyter nbconvert --to pdf` needs no Inkscape);
+- text/markdown and text/latex: the step tables (LaTeX's is what nbconvert's
+  PDF shows), with the warnings;
+- image/svg+xml only when the frontend excludes HTML.
+Graphs of more than MAX_NODES nodes get the tables and a note on how to draw
+the picture to a file.
 """
 from __future__ import annotations
 
-import html as escape
+import re
+import secrets
 import weakref
 
 from ..errors import BpcalcError
 from ..graph import Result
-from . import rows
-from .dot import GRAD, VALUE, draw
+from . import latex, markdown, rows
+from .dot import draw, render_source
+from .dot import source as dot_source
+from .explain_html import NEEDS, fragment
 
 DIGITS = 6
-NEEDS = "Graphviz: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS), winget install graphviz (Windows)."
-MAX_NODES = 400  # larger graphs get the tables only: the layout would keep the notebook waiting
-MAX_ROWS = 200  # rows per table before the middle is elided
+MAX_NODES = 150  # larger graphs get the tables only: a picture squeezed into a cell cannot be read
+MAX_ROWS = 200  # rows per table before the middle is elided (Markdown and LaTeX; the stepper has all)
+PLACEHOLDER = "@@bpcalc@@"  # the ids' prefix in the cached SVG; each display puts its own in
+TOO_BIG = (
+    "The graph has {n} nodes, too many to draw in a notebook cell. Draw it to a file: "
+    "bpcalc graph EXPR --at ... -o graph.svg (or bpcalc explain ... -o page.html for this stepper with the picture), "
+    'or from Python: open("graph.svg", "wb").write(bpcalc.render.dot.draw(result, "svg")).'
+)
 
-STYLE = ".bpcalc th, .bpcalc td {padding: 2px 12px; text-align: left} .bpcalc summary {margin-top: 0.6em}"
-
-_pictures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Jupyter asks for SVG and HTML: lay out once
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # result -> {kind: (data or None, note)}
 
 
-def _picture(result: Result) -> tuple[str | None, str]:
-    """The SVG markup, or None and the reason there is none."""
-    if result in _pictures:
-        return _pictures[result]
+def _cached(result: Result, kind: str, make):
+    store = _cache.setdefault(result, {})
+    if kind not in store:
+        store[kind] = make()
+    return store[kind]
+
+
+def _draw(result: Result, kind: str) -> tuple[object, str]:
+    """SVG (with placeholder ids) or PNG bytes, or None and the reason there is none."""
     n = len(result.graph.nodes)
     if n > MAX_NODES:
-        found: tuple[str | None, str] = (None, f"The graph has {n} nodes, too many to draw here; bpcalc graph draws it to a file.")
-    else:
-        try:
-            data = draw(result, "svg", DIGITS).decode("utf-8")
-            found = (data[data.find("<svg"):], "")  # without the XML prolog, so it can sit inside HTML
-        except BpcalcError as exc:
-            found = (None, f"No picture here: {exc.message}. {NEEDS}")
-        except Exception as exc:  # a broken Graphviz must not hide the tables
-            found = (None, f"Graphviz could not draw the graph: {type(exc).__name__}: {exc}")
-    _pictures[result] = found
-    return found
+        return None, TOO_BIG.format(n=n)
+    try:
+        if kind == "svg":
+            data = render_source(dot_source(result, DIGITS, PLACEHOLDER), "svg").decode("utf-8")
+            return data[data.find("<svg"):], ""  # without the XML prolog, so it can sit inside HTML
+        return draw(result, "png", DIGITS), ""
+    except BpcalcError as exc:
+        if "graphviz" in exc.message.lower() or "dot program" in exc.message:
+            return None, NEEDS
+        return None, f"No picture: {exc.message}"
+    except Exception as exc:  # a broken Graphviz must not hide the tables
+        return None, f"Graphviz could not draw the graph: {type(exc).__name__}: {exc}"
 
 
-def svg(result: Result) -> str | None:
-    """The picture as SVG markup, or None (IPython then shows the next representation)."""
-    return _picture(result)[0]
+def _svg(result: Result) -> tuple[str | None, str]:
+    return _cached(result, "svg", lambda: _draw(result, "svg"))
 
 
-def _table(t: rows.Table) -> str:
-    colours = [VALUE if h == "value" else GRAD if h.startswith(("upstream", "∂")) or h == "contribution" else "" for h in t.headers]
-    head = "".join(f"<th>{escape.escape(h)}</th>" for h in t.headers)
-    body = []
-    for row in t.rows:
-        if row is None:
-            body.append(f'<tr><td>⋮</td><td colspan="{len(t.headers) - 1}">{t.hidden} more</td></tr>')
-            continue
-        cells = []
-        for cell, colour, numeric in zip(row, colours, t.numeric):
-            style = ";".join(s for s in (f"color:{colour}" if colour else "", "text-align:right" if numeric else "") if s)
-            cells.append(f'<td style="{style}">{escape.escape(cell)}</td>' if style else f"<td>{escape.escape(cell)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f"<details open><summary><b>{escape.escape(t.title)}</b></summary>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></details>"
-    )
+def _png(result: Result) -> tuple[bytes | None, str]:
+    return _cached(result, "png", lambda: _draw(result, "png"))
+
+
+_ID = re.compile(r'id="(a_)?' + re.escape(PLACEHOLDER))
 
 
 def html(result: Result) -> str:
-    """The picture above the forward, backward and summary tables."""
-    picture, reason = _picture(result)
-    parts = ['<div class="bpcalc">', f"<style>{STYLE}</style>"]
-    parts.append(f"<div>{picture}</div>" if picture else f"<p><i>{escape.escape(reason)}</i></p>")
-    parts.extend(_table(t) for t in rows.tables(result, DIGITS, MAX_ROWS))
-    parts.append("</div>")
-    return "".join(parts)
+    """The stepper with the picture and the tables, under a fresh root id."""
+    root = "bpx" + secrets.token_hex(4)  # fresh per display: outputs of earlier kernels stay in the notebook
+    ids = root + "_"
+    picture, note = _svg(result)
+    if picture is not None:
+        picture = _ID.sub(lambda m: f'id="{m.group(1) or ""}{ids}', picture)
+    return fragment(result, root, ids, DIGITS, picture, note, standalone=False)
+
+
+def svg(result: Result) -> str | None:
+    """The picture alone as SVG markup, or None."""
+    picture, _ = _svg(result)
+    return None if picture is None else _ID.sub(lambda m: f'id="{m.group(1) or ""}', picture)
+
+
+def bundle(result: Result, include=None, exclude=None) -> dict:
+    """The MIME bundle IPython shows; `include` and `exclude` are IPython's."""
+    def wanted(kind: str) -> bool:
+        return (include is None or kind in include) and not (exclude and kind in exclude)
+
+    data: dict = {}
+    if wanted("text/html"):
+        data["text/html"] = html(result)
+    elif wanted("image/svg+xml") and svg(result) is not None:
+        data["image/svg+xml"] = svg(result)
+    if wanted("image/png"):
+        png, _ = _png(result)
+        if png is not None:
+            data["image/png"] = png
+    if wanted("text/markdown"):
+        data["text/markdown"] = markdown_text(result)
+    if wanted("text/latex"):
+        data["text/latex"] = latex_text(result)
+    return data
+
+
+def _notes(result: Result) -> list[str]:
+    notes = [w.message for w in result.warnings]
+    picture_note = _svg(result)[1]
+    return notes + ([picture_note] if picture_note else [])
+
+
+def markdown_text(result: Result) -> str:
+    """The tables as Markdown, then the warnings."""
+    text = markdown.render(result, DIGITS, MAX_ROWS)
+    notes = _notes(result)
+    return text + ("\n" + "\n".join(f"- {note}" for note in notes) + "\n" if notes else "")
+
+
+# Characters the tables use that a LaTeX text font may lack: written in math mode.
+_MATH = {"∂": r"\partial", "×": r"\times", "Σ": r"\Sigma", "δ": r"\delta", "ᵀ": r"^{\top}", "⊙": r"\odot",
+         "·": r"\cdot", "⋮": r"\vdots", "−": "-", "≠": r"\neq"}
+
+
+def _tex(cell: str) -> str:
+    out = []
+    for ch in latex.text(cell.replace("\n", " ")):
+        out.append(f"\\ensuremath{{{_MATH[ch]}}}" if ch in _MATH and _MATH[ch].startswith("\\") else _MATH.get(ch, ch))
+    return "".join(out)
+
+
+def latex_text(result: Result) -> str:
+    """The tables as LaTeX longtables (booktabs), then the warnings: what nbconvert's PDF shows."""
+    parts = []
+    for t in rows.tables(result, DIGITS, MAX_ROWS):
+        spec = "".join("r" if numeric else "l" for numeric in t.numeric)
+        lines = [f"\\begin{{longtable}}{{{spec}}}", f"\\multicolumn{{{len(t.headers)}}}{{l}}{{\\textbf{{{_tex(t.title)}}}}} \\\\",
+                 "\\toprule", " & ".join(_tex(h) for h in t.headers) + " \\\\", "\\midrule"]
+        for row in t.rows:
+            cells = (r"\ensuremath{\vdots}", f"{t.hidden} more") + ("",) * (len(t.headers) - 2) if row is None else row
+            lines.append(" & ".join(_tex(c) for c in cells) + " \\\\")
+        lines += ["\\bottomrule", "\\end{longtable}"]
+        parts.append("\n".join(lines))
+    notes = _notes(result)
+    if notes:
+        parts.append("\\begin{itemize}\n" + "\n".join(f"\\item {_tex(note)}" for note in notes) + "\n\\end{itemize}")
+    return "\n\n".join(parts) + "\n"
