@@ -5,6 +5,8 @@ import json
 import re
 import sys
 
+import pytest
+
 import bpcalc
 from bpcalc.render.explain_html import NEEDS, PAGE_IDS, page, picture
 from worked import needs_graphviz
@@ -84,3 +86,15 @@ def test_kinks_are_marked_on_their_steps():
     html = page(bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1"), 6, None, "")
     assert html.count('class="k"') == 2  # the forward and the one backward step of f
     assert 'class="bpx-kinkwarn"' in html
+
+
+def test_render_bounds_the_picture_and_the_page(monkeypatch):
+    from bpcalc.errors import InputError
+    from bpcalc.render import explain_html
+
+    result = bpcalc.grad(" + ".join(f"x{k}" for k in range(10)), at=",".join(f"x{k}=1" for k in range(10)))  # 19 nodes
+    html = explain_html.render(result, 6, max_nodes=5)
+    assert "<svg" not in html and "19 nodes, more than --max-nodes 5: no picture" in html
+    monkeypatch.setattr(explain_html, "PAGE_MAX_NODES", 10)
+    with pytest.raises(InputError, match="19 nodes"):
+        explain_html.render(result)

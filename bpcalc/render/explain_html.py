@@ -14,10 +14,10 @@ from __future__ import annotations
 import html as escape
 import json
 
-from ..errors import BpcalcError
+from ..errors import BpcalcError, InputError
 from ..graph import Result
 from . import number, rows
-from .dot import GRAD, KINK, VALUE, caption, render_source
+from .dot import GRAD, KINK, MAX_NODES, VALUE, caption, render_source
 from .dot import source as dot_source
 from .explain import BACKWARD, DONE, FORWARD, ExplainStep, steps
 
@@ -30,6 +30,22 @@ NEEDS = (
     "The tables and the stepper work without it."
 )
 HIGHLIGHT = "#0969da"
+PAGE_MAX_NODES = 5000  # a page of more steps is megabytes that nobody steps through
+
+
+def render(result: Result, digits: int = 6, max_nodes: int = MAX_NODES) -> str:
+    """The page, with the picture when Graphviz is there and the graph has at most `max_nodes` nodes (0: any)."""
+    n = len(result.graph.nodes)
+    if n > PAGE_MAX_NODES:
+        raise InputError(
+            f"the graph has {n} nodes, more than the {PAGE_MAX_NODES} a page can step through at a readable size",
+            "bpcalc grad shows its tables; bpcalc explain without -o prints every step's sentence",
+        )
+    if max_nodes and n > max_nodes:
+        svg, note = None, f"The graph has {n} nodes, more than --max-nodes {max_nodes}: no picture (Graphviz would take long to lay it out)."
+    else:
+        svg, note = picture(result, digits)
+    return page(result, digits, svg, note)
 
 
 def picture(result: Result, digits: int = 6, ids: str = PAGE_IDS) -> tuple[str | None, str]:
