@@ -1,4 +1,4 @@
-"""Tests for bpcalc/cli.py: `bpcalc grad` through Typer's CliRunner, and as a real `python -m bpcalc` process.
+"""Tests for bpcalc/cli/ (grad): `bpcalc grad` through Typer's CliRunner, and as a real `python -m bpcalc` process.
 
 Typer 0.28's CliRunner keeps stdout and stderr apart (result.stdout,
 result.stderr; result.output mixes both), so each test checks that data goes

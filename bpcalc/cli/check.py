@@ -1,0 +1,312 @@
+"""bpcalc check, grade and key: answers checked, submissions graded, answer keys printed.
+
+Each command gathers its options, calls bpcalc.check or bpcalc.assignment, and hands the
+result to a renderer in bpcalc/render/check_*.py.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import BpcalcError, ExitCode, InputError
+from .common import (
+    AT_OPTION,
+    DEBUG_OPTION,
+    FILE_OPTION,
+    Tie,
+    command,
+    exit_codes,
+    out,
+    read_source,
+    say,
+    tolerance,
+    warn,
+    write,
+)
+
+CHECK_OPTIONS = {
+    "--at", "--expect", "--answers", "--assignment", "--file", "--rtol", "--atol", "--places",
+    "--tie", "--json", "--precision", "--debug", "--help",
+}
+PROGRESS_AT = 20  # submissions before `grade` shows a progress bar on a terminal
+
+
+@command(
+    context_settings={"ignore_unknown_options": True},
+    epilog=(
+        "Examples:\n\n"
+        '  bpcalc check "q = x + y; f = q * z" --at x=-2,y=5,z=-4 '
+        '--expect "q=3, f=-12, df/dq=-4, df/dx=-4, df/dy=-4, df/dz=3"\n\n'
+        '  bpcalc check "x*x + x" --at x=3 --expect "d/dx=6"\n\n'
+        '  bpcalc check "max(0, 1 - w*phi*y)" --at w=0.5,phi=1,y=1 --answers mine.toml --places 2\n\n'
+        "  bpcalc check --assignment hw.toml --answers student1.toml\n\n"
+        "Answers: a name for a value (q=3), df/dq or d/dq for the gradient of the output f.\n\n"
+        "Exit codes: 0 all right, 1 some answer wrong or missing, 2 bad input, 3 math undefined at the point."
+    ),
+)
+def check(
+    expr: list[str] | None = typer.Argument(
+        None, metavar="[EXPR]", help="Expression or program; '-' reads standard input.", show_default=False
+    ),
+    at: list[str] | None = AT_OPTION,
+    expect: list[str] | None = typer.Option(
+        None, "--expect", metavar="ANSWERS", help='The answers to check: "q=3, f=-12, df/dq=-4"; may repeat.',
+        show_default=False,
+    ),
+    answers: Path | None = typer.Option(
+        None, "--answers", metavar="FILE", help="Answers from a TOML or JSON file.", show_default=False
+    ),
+    assignment: Path | None = typer.Option(
+        None, "--assignment", metavar="FILE", help="Check --answers against every problem of this assignment (TOML).",
+        show_default=False,
+    ),
+    file: Path | None = FILE_OPTION,
+    rtol: float | None = typer.Option(
+        None, "--rtol", metavar="R",
+        help="Relative tolerance: right when |given − right| ≤ atol + rtol·|right| (default 0.01).",
+        show_default=False,
+    ),
+    atol: float | None = typer.Option(
+        None, "--atol", metavar="A", help="Absolute tolerance (default 0.001).", show_default=False
+    ),
+    places: int | None = typer.Option(
+        None, "--places", min=0, max=12, metavar="N", help="Instead: right when equal after rounding to N decimals.",
+        show_default=False,
+    ),
+    tie: Tie | None = typer.Option(
+        None, "--tie", help="Rule at a max/min tie (default indicator, or the assignment's).", show_default=False
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the verdicts as one JSON object."),
+    precision: int = typer.Option(
+        6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table (JSON is exact)."
+    ),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Check hand-computed values and gradients, and name the mistakes behind wrong ones."""
+    with exit_codes(debug):
+        settings = tolerance(rtol, atol, places)
+        tie_rule = tie.value if tie else None
+        if assignment is not None:
+            if expr or file is not None or at:
+                raise InputError(
+                    "with --assignment, the expressions and points come from the assignment: drop EXPR, --file and --at"
+                )
+            if expect:
+                raise InputError("with --assignment, the answers come from a file: use --answers FILE, not --expect")
+            if answers is None:
+                raise InputError("--assignment needs the student's answers: add --answers FILE")
+            ok = check_assignment(assignment, answers, settings, tie_rule, json_out, precision)
+        else:
+            source = read_source(expr, file, command="check", options=CHECK_OPTIONS)
+            ok = check_answers(source, at, expect, answers, settings, tie_rule, json_out, precision)
+        if not ok:
+            raise typer.Exit(int(ExitCode.WRONG))
+
+
+def check_assignment(
+    assignment: Path, answers: Path, settings: dict[str, Any], tie: str | None, json_out: bool, precision: int
+) -> bool:
+    """Check a student's answer file against every problem of an assignment; True if all are right."""
+    from ..assignment import check_submission, load_assignment, read_submission
+
+    homework = load_assignment(assignment, tolerance=settings, tie=tie)
+    graded = check_submission(homework, read_submission(answers, homework))
+    for note in graded.notes:
+        say(f"warning: {note}")
+    if json_out:
+        from ..render.check_json import dumps, graded_dict
+
+        out(dumps(graded_dict(graded)) + "\n")
+    else:
+        from ..render.check_table import graded_report, print_renderable
+
+        print_renderable(graded_report(graded, homework, precision))
+    return bool(graded.ok)
+
+
+def check_answers(
+    source: str,
+    at: list[str] | None,
+    expect: list[str] | None,
+    answers: Path | None,
+    settings: dict[str, Any],
+    tie: str | None,
+    json_out: bool,
+    precision: int,
+) -> bool:
+    """Check the answers given with --expect and --answers for one expression; True if all are right."""
+    items: list[Any] = list(expect or [])
+    if answers is not None:
+        from ..assignment import read_data
+
+        items.append(read_data(answers))
+    from ..check import Tolerance
+    from ..check import check as run_check
+
+    checked = run_check(source, at or [], items, tolerance=Tolerance(**settings), tie=tie or "indicator")
+    warn(checked.result.warnings)
+    if json_out:
+        from ..render.check_json import check_dict, dumps
+
+        out(dumps(check_dict(checked)) + "\n")
+    else:
+        from ..render.check_table import check_report, print_renderable
+
+        print_renderable(check_report(checked, precision))
+    return bool(checked.ok)
+
+
+@command(
+    epilog=(
+        "Examples:\n\n"
+        "  bpcalc grade hw.toml submissions/\n\n"
+        "  bpcalc grade hw.toml submissions/ --csv grades.csv --jsonl grades.jsonl\n\n"
+        "  bpcalc grade hw.toml alice.toml bob.json --csv -\n\n"
+        "  bpcalc grade hw.toml /autograder/submission --gradescope /autograder/results/results.json\n\n"
+        "Exit codes: 0 every submission graded, 2 bad input (the assignment, or a submission that could not be read: "
+        "the others are still graded and written), 3 math undefined in a problem."
+    ),
+)
+def grade(
+    assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment (TOML).", show_default=False),
+    submissions: list[Path] = typer.Argument(
+        ..., metavar="SUBMISSIONS...", help="Answer files (TOML or JSON), or folders of them.", show_default=False
+    ),
+    csv_out: str | None = typer.Option(
+        None, "--csv", metavar="FILE", help="Write the scores as CSV ('-' for standard output).", show_default=False
+    ),
+    jsonl: str | None = typer.Option(
+        None, "--jsonl", metavar="FILE", help="Write one JSON line per student ('-' for standard output).",
+        show_default=False,
+    ),
+    gradescope: str | None = typer.Option(
+        None, "--gradescope", metavar="FILE", help="Write Gradescope's results.json for the one submission.",
+        show_default=False,
+    ),
+    rtol: float | None = typer.Option(
+        None, "--rtol", metavar="R", help="Override the assignment's relative tolerance.", show_default=False
+    ),
+    atol: float | None = typer.Option(
+        None, "--atol", metavar="A", help="Override the assignment's absolute tolerance.", show_default=False
+    ),
+    places: int | None = typer.Option(
+        None, "--places", min=0, max=12, metavar="N", help="Override: right when equal after rounding to N decimals.",
+        show_default=False,
+    ),
+    progress: bool | None = typer.Option(
+        None, "--progress/--no-progress",
+        help=f"A progress bar on stderr (default: from {PROGRESS_AT} submissions, on a terminal).", show_default=False,
+    ),
+    precision: int = typer.Option(6, "--precision", min=1, max=17, metavar="N", help="Significant digits in reports."),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Grade many students' answer files against an assignment: a score table, CSV, JSON lines, Gradescope."""
+    with exit_codes(debug):
+        from ..assignment import grade as grade_all
+        from ..assignment import load_assignment, submission_files
+        from ..files import refuse_inputs
+
+        # Before anything is written: never an output over an input, nor over any file in a graded folder.
+        inputs = [assignment, *submissions]
+        inputs += [entry for folder in submissions if folder.is_dir() for entry in folder.iterdir()]
+        for output in (csv_out, jsonl, gradescope):
+            if output is not None and output != "-":
+                refuse_inputs(output, inputs)
+        homework = load_assignment(assignment, tolerance=tolerance(rtol, atol, places))
+        try:
+            files = submission_files(submissions, exclude=[assignment])
+            if gradescope is not None and len(files) != 1:
+                raise InputError(
+                    f"--gradescope writes the results of one submission, and {len(files)} answer files were found",
+                    "give one file, or a folder that holds one",
+                )
+        except BpcalcError as exc:
+            if gradescope is not None:  # the student still sees why on Gradescope
+                from ..render.check_json import dumps
+
+                reason = f"{exc.message}: {exc.hint}" if exc.hint else exc.message
+                failed = {"score": 0, "output": f"Your submission could not be graded: {reason}", "tests": []}
+                write(gradescope, dumps(failed) + "\n")
+            raise
+        show = progress if progress is not None else (len(files) >= PROGRESS_AT and sys.stderr.isatty())
+        if show:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("grading", total=len(files))
+                graded = grade_all(homework, files, progress=lambda n: bar.update(task, completed=n))
+        else:
+            graded = grade_all(homework, files)
+        for g in graded:
+            if g.error is not None:
+                say(f"error: {g.path}: {g.error} (not graded; the others are)")
+            for note in g.notes:
+                say(f"warning: {g.path}: {note}")
+        if csv_out is not None:
+            from ..render.check_text import grades_csv
+
+            write(csv_out, grades_csv(graded, homework))
+        if jsonl is not None:
+            from ..render.check_json import grades_jsonl
+
+            write(jsonl, grades_jsonl(graded))
+        if gradescope is not None:
+            from ..render.check_json import dumps
+            from ..render.check_json import gradescope as results
+
+            write(gradescope, dumps(results(graded[0], precision)) + "\n")
+        if "-" not in (csv_out, jsonl, gradescope):
+            from ..render.check_table import grades_table, print_renderable
+
+            print_renderable(grades_table(graded, homework))
+        if any(g.error is not None for g in graded):
+            raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+@command(
+    epilog=(
+        "Examples:\n\n"
+        "  bpcalc key hw.toml\n\n"
+        "  bpcalc key hw.toml --markdown > key.md\n\n"
+        "  bpcalc key hw.toml --json | jq '.problems[0].answers'\n\n"
+        "  bpcalc key hw.toml --toml > key.toml   # an answer file that scores full marks\n\n"
+        "Exit codes: 0 ok, 2 bad input, 3 math undefined in a problem."
+    ),
+)
+def key(
+    assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment (TOML).", show_default=False),
+    json_out: bool = typer.Option(False, "--json", help="Print the key as one JSON object (exact numbers)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the key as Markdown."),
+    toml: bool = typer.Option(False, "--toml", help="Print the key as an answer file (TOML, exact numbers)."),
+    precision: int = typer.Option(
+        6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table and Markdown."
+    ),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Print the answer key of an assignment: every asked value and gradient."""
+    with exit_codes(debug):
+        if json_out + markdown + toml > 1:
+            raise InputError("give one of --json, --markdown and --toml")
+        from ..assignment import load_assignment
+
+        homework = load_assignment(assignment)
+        if json_out:
+            from ..render.check_json import dumps, key_dict
+
+            out(dumps(key_dict(homework)) + "\n")
+        elif markdown:
+            from ..render.check_text import key_markdown
+
+            out(key_markdown(homework, precision))
+        elif toml:
+            from ..render.check_text import key_toml
+
+            out(key_toml(homework))
+        else:
+            from ..render.check_table import key_report, print_renderable
+
+            print_renderable(key_report(homework, precision))

@@ -1,0 +1,209 @@
+"""What the commands share: the command registry, parameters defined once, input and output helpers,
+and the one place that maps errors to exit codes."""
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import BpcalcError, ExitCode, InputError, suggest
+from ..text import visible
+
+# ---------------------------------------------------------------- the command registry
+# Each command module adds its commands here as it is imported; bpcalc.cli builds the
+# Typer app from the ones it needs (all for --help, the invoked one for a one-shot call).
+REGISTERED: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+
+
+def command(**settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command: its function, and the settings Typer's app.command() takes."""
+
+    def register(callback: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTERED[settings.get("name") or callback.__name__] = (callback, settings)
+        return callback
+
+    return register
+
+
+# ---------------------------------------------------------------- parameters several commands share
+
+
+class Tie(str, Enum):
+    indicator = "indicator"
+    split = "split"
+
+
+EXPR_ARGUMENT = typer.Argument(
+    None, metavar="EXPR", help="Expression or program ('q = x+y; q*z'); '-' reads standard input.", show_default=False
+)
+AT_OPTION = typer.Option(
+    None, "--at", metavar="NAME=VALUE,...", help="Values of the variables; may repeat.", show_default=False
+)
+FILE_OPTION = typer.Option(None, "--file", metavar="PATH", help="Read the program from a file.", show_default=False)
+VALUES_OPTION = typer.Option(
+    None,
+    "--values",
+    metavar="FILE",
+    help="Read values from a JSON object of names to numbers or nested lists.",
+    show_default=False,
+)
+TIE_OPTION = typer.Option(
+    Tie.indicator, "--tie", help="Rule at a max/min tie: indicator gives 0 to both inputs, split 1/2 each."
+)
+DEBUG_OPTION = typer.Option(False, "--debug", help="Show Python tracebacks for errors.")
+
+MAX_WARNINGS = 20  # on stderr; the JSON has every one
+
+
+# ---------------------------------------------------------------- input
+
+
+def read_source(words: Sequence[str] | None, file: Path | None, *, command: str, options: set[str]) -> str:
+    """The program: EXPR (one word), '-' for standard input, or --file; `options` are the command's own."""
+    for word in words or ():
+        if word.startswith("--") and word[2:3].isalpha():
+            # Unknown options arrive here because "-x^2" must be allowed as EXPR.
+            option = word.split("=", 1)[0]
+            if option in options:  # a real option, so it came after "--", which ends the options
+                raise InputError(
+                    f"{option} comes after '--', so it is read as part of the expression",
+                    f'put the options first: bpcalc {command} {option} ... -- "{words[0]}" '
+                    f"(an expression that starts with a minus sign also works without --)",
+                )
+            near = suggest(option, options)
+            hint = f"did you mean {near}?" if near else f"see bpcalc {command} --help"
+            raise InputError(f"no such option: {option}", hint)
+    if words and len(words) > 1:
+        raise InputError(
+            f"one expression expected, got {len(words)} arguments: {' '.join(words)}",
+            f'quote the expression: bpcalc {command} "{" ".join(words)}" --at ...',
+        )
+    expr = words[0] if words else None
+    if expr is not None and file is not None:
+        raise InputError("give the expression either as EXPR or with --file, not both")
+    if file is not None:
+        from ..files import read_text
+
+        return read_text(file, kind="program")  # a byte-order mark from Windows editors is not code
+    if expr is None:
+        raise InputError(
+            "no expression: give one as EXPR, '-' for standard input, or --file PATH",
+            f'e.g. bpcalc {command} "(x+y)*z" --at x=-2,y=5,z=-4',
+        )
+    if expr == "-":
+        from ..files import read_stream
+
+        return read_stream(sys.stdin.buffer, kind="program")
+    return expr
+
+
+def read_values(path: Path) -> dict[str, Any]:
+    """A --values file: a JSON object of names to numbers or nested lists."""
+    import json
+
+    from ..files import read_text
+
+    text = read_text(path, kind="values")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise InputError(f'{path} must hold a JSON object of names to values, as in {{"w": [0.5, -0.3], "y": 1}}')
+    return data
+
+
+def point_of(at: Sequence[str] | None, values: Path | None) -> list[Any]:
+    """The --at items, then the --values file's object."""
+    return list(at or []) + ([read_values(values)] if values is not None else [])
+
+
+def tolerance(rtol: float | None, atol: float | None, places: int | None) -> dict[str, Any]:
+    """The tolerance settings the options give, field by field: each overrides only its own."""
+    if places is not None and (rtol is not None or atol is not None):
+        raise InputError("give either --places or --rtol/--atol, not both")
+    given = {"rtol": rtol, "atol": atol, "places": places}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+# ---------------------------------------------------------------- output
+
+
+def say(message: str) -> None:
+    """A message on stderr; what it quotes from files (names, keys, answers) shows its control characters."""
+    sys.stderr.write(visible(message, newlines=True) + "\n")
+
+
+def warn(warnings: Sequence[Any]) -> None:
+    """The first MAX_WARNINGS warnings on stderr."""
+    for warning in warnings[:MAX_WARNINGS]:
+        say(f"warning: {warning.message}")
+    if len(warnings) > MAX_WARNINGS:
+        say(f"warning: … and {len(warnings) - MAX_WARNINGS} more (--json lists them all)")
+
+
+def out(text: str) -> None:
+    """Text on stdout, UTF-8 whatever the locale."""
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def write(path: str, text: str) -> None:
+    """Write an output file; '-' is standard output."""
+    if path == "-":
+        out(text)
+        return
+    from ..files import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes(data: bytes, output: str | None) -> None:
+    """Write bytes to a file, or to stdout without one (or with '-')."""
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from ..files import write_atomic
+
+    write_atomic(output, data)
+
+
+# ---------------------------------------------------------------- errors -> exit codes
+
+
+@contextmanager
+def exit_codes(debug: bool) -> Iterator[None]:
+    """Run a command's body: bad input and undefined math as one paragraph, a bug as an internal error."""
+    # A big input builds millions of acyclic objects that the cyclic collector would
+    # only rescan, up to a third of the run: paused for the command, then restored.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    except BpcalcError as exc:
+        if debug:
+            raise
+        say(f"error: {exc}")
+        raise typer.Exit(int(exc.exit_code)) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a bug in bpcalc, not bad input: say so briefly
+        if debug:
+            raise
+        say(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in bpcalc; please report it with the command you ran (--debug shows the traceback)."
+        )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+    finally:
+        if collecting:
+            gc.enable()

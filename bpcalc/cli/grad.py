@@ -1,0 +1,232 @@
+"""bpcalc grad and bpcalc graph: an expression's passes as tables, JSON, Markdown, LaTeX, a tree or a picture."""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from ..errors import InputError
+from .common import (
+    AT_OPTION,
+    DEBUG_OPTION,
+    EXPR_ARGUMENT,
+    FILE_OPTION,
+    TIE_OPTION,
+    VALUES_OPTION,
+    Tie,
+    command,
+    exit_codes,
+    out,
+    point_of,
+    read_source,
+    say,
+    warn,
+    write_bytes,
+)
+
+
+class GradFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    latex = "latex"
+
+
+class GraphFormat(str, Enum):
+    svg = "svg"
+    png = "png"
+    pdf = "pdf"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+GRAD_OPTIONS = {"--at", "--values", "--wrt", "--json", "--format", "--standalone", "--tree", "--file", "--tie",
+                "--precision", "--max-rows", "--debug", "--help"}  # for "did you mean" on a mistyped option
+GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", "--precision", "--max-nodes", "--debug",
+                 "--help"}
+
+
+@command(
+    context_settings={"ignore_unknown_options": True},  # so "-x^2" is an expression, not an option
+    epilog=(
+        "Examples:\n\n"
+        '  bpcalc grad "(x+y)*z" --at x=-2,y=5,z=-4\n\n'
+        '  bpcalc grad "max(0, 1 - w*phi*y)" --at w=0.5,phi=1,y=1 --json | jq .gradient\n\n'
+        '  bpcalc grad "q = x + y; f = q * z" --at x=-2,y=5 --at z=-4 --wrt q,x\n\n'
+        '  bpcalc grad "-x^2" --at x=3\n\n'
+        "  bpcalc grad --file model.bp --at x=1.5,w1=0.7\n\n"
+        '  bpcalc grad "max(0, 1 - (w @ phi)*y)" --at "w=[0.5,-0.3],phi=[1,2],y=1"\n\n'
+        '  bpcalc grad "cross_entropy(W @ a + b, y)" --values layer.json\n\n'
+        '  bpcalc grad "q = x + y; f = q * z" --at x=-2,y=5,z=-4 --format latex --standalone > key.tex\n\n'
+        '  bpcalc grad "x*x + x" --at x=3 --format markdown\n\n'
+        '  bpcalc grad "(x+y)*z" --at x=-2,y=5,z=-4 --tree\n\n'
+        "Exit codes: 0 ok, 2 bad input, 3 math undefined at the point."
+    ),
+)
+def grad(
+    # A list, so that a mistyped option or an unquoted expression gets a clear message
+    # rather than Click's "unexpected extra argument".
+    expr: list[str] | None = EXPR_ARGUMENT,
+    at: list[str] | None = AT_OPTION,
+    wrt: str | None = typer.Option(
+        None,
+        "--wrt",
+        metavar="NAMES",
+        help="Report gradients for these names only (variables or named values).",
+        show_default=False,
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print one JSON object (schema in the README) instead of tables."
+    ),
+    fmt: GradFormat = typer.Option(
+        GradFormat.table,
+        "--format",
+        help="table; json (as --json); markdown (the tables); latex (the chain rule, with numbers).",
+    ),
+    standalone: bool = typer.Option(
+        False, "--standalone", help="With --format latex: a whole document, ready for pdflatex."
+    ),
+    tree: bool = typer.Option(
+        False, "--tree", help="Show the graph as a tree, the output at the root, with values and gradients."
+    ),
+    file: Path | None = FILE_OPTION,
+    values: Path | None = VALUES_OPTION,
+    tie: Tie = TIE_OPTION,
+    precision: int = typer.Option(
+        6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the tables (JSON is exact)."
+    ),
+    max_rows: int = typer.Option(
+        400, "--max-rows", min=0, metavar="N", help="Nodes per table before the middle is elided; 0 shows all."
+    ),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Compute every node's value and gradient, and show backpropagation step by step."""
+    with exit_codes(debug):
+        check_grad_format(json_out, fmt, standalone, tree)
+        source = read_source(expr, file, command="grad", options=GRAD_OPTIONS)
+        from .. import grad as compute
+
+        result = compute(source, at=point_of(at, values), wrt=wrt, tie=tie.value)
+        warn(result.warnings)
+        if json_out or fmt is GradFormat.json:
+            from ..render.json import dumps
+
+            out(dumps(result) + "\n")
+        elif tree:
+            from ..render.tree import print_tree
+
+            print_tree(result, precision, max_rows)
+        elif fmt is GradFormat.markdown:
+            from ..render.markdown import render as markdown
+
+            out(markdown(result, precision, max_rows))
+        elif fmt is GradFormat.latex:
+            from ..render.latex import render as latex
+
+            out(latex(result, precision, standalone))
+        else:
+            from ..render.table import print_result
+
+            print_result(result, precision, max_rows)
+
+
+def check_grad_format(json_out: bool, fmt: GradFormat, standalone: bool, tree: bool) -> None:
+    """Refuse option combinations that ask for two outputs at once."""
+    asked = (("--json", json_out), (f"--format {fmt.value}", fmt is not GradFormat.table), ("--tree", tree))
+    chosen = [name for name, on in asked if on]
+    if len(chosen) > 1 and chosen != ["--json", "--format json"]:
+        raise InputError(f"{' and '.join(chosen)} ask for different outputs: choose one")
+    if standalone and fmt is not GradFormat.latex:
+        raise InputError("--standalone makes a whole LaTeX document: use it with --format latex")
+
+
+IMAGE_SUFFIXES = {
+    ".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"
+}
+MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges: beyond it a renderer refuses the chart
+
+
+@command(
+    context_settings={"ignore_unknown_options": True},  # so "-x^2" is an expression, not an option
+    epilog=(
+        "Examples:\n\n"
+        '  bpcalc graph "(x+y)*z" --at x=-2,y=5,z=-4 -o graph.svg\n\n'
+        '  bpcalc graph "x*x + x" --at x=3 -o fanout.png\n\n'
+        "  bpcalc graph --file model.bp --at x=1.5,w1=0.7 -o model.pdf --precision 3\n\n"
+        '  bpcalc graph "q = x + y; f = q * z" --at x=-2,y=5,z=-4 --format mermaid >> notes.md\n\n'
+        '  bpcalc graph "(x+y)*z" --at x=-2,y=5,z=-4 --format dot | dot -Tpng > graph.png\n\n'
+        # the backslash keeps Rich's help markup from taking [graph] for a style
+        "Images (svg, png, pdf) need Graphviz: pip install \"bpcalc\\[graph]\" and the dot program "
+        "(apt-get install graphviz, brew install graphviz); dot and mermaid text need neither.\n\n"
+        "Exit codes: 0 ok, 2 bad input (also an image without Graphviz), 3 math undefined at the point."
+    ),
+)
+def graph(
+    expr: list[str] | None = EXPR_ARGUMENT,
+    at: list[str] | None = AT_OPTION,
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="PATH",
+        help="Write to PATH; its suffix (.svg .png .pdf .dot .mmd) gives the format. Without it, text goes to stdout.",
+        show_default=False,
+    ),
+    fmt: GraphFormat | None = typer.Option(
+        None, "--format", help="svg, png, pdf (drawn by Graphviz), dot or mermaid (text). Default: from -o, else dot.",
+        show_default=False,
+    ),
+    file: Path | None = FILE_OPTION,
+    values: Path | None = VALUES_OPTION,
+    tie: Tie = TIE_OPTION,
+    precision: int = typer.Option(
+        6, "--precision", min=1, max=17, metavar="N", help="Significant digits on the edges."
+    ),
+    max_nodes: int = typer.Option(
+        1000, "--max-nodes", min=0, metavar="N",
+        help="Refuse to draw an image of more nodes (layout takes long); 0: no limit.",
+    ),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Draw the computational graph: each edge with its value (green) and the gradient passed back along it (red)."""
+    with exit_codes(debug):
+        kind = graph_format(fmt, output)
+        source = read_source(expr, file, command="graph", options=GRAPH_OPTIONS)
+        from .. import grad as compute
+
+        result = compute(source, at=point_of(at, values), tie=tie.value)
+        warn([w for w in result.warnings if w.kind != "kink"])  # kinks are marked in the picture
+        if kind == "mermaid":
+            from ..render.mermaid import render as mermaid
+
+            data = mermaid(result, precision).encode("utf-8")
+            uses = sum(len(node.inputs) for node in result.graph.nodes)
+            if uses + 1 > MERMAID_MAX_EDGES:
+                say(f"warning: {uses + 1} edges: Mermaid draws at most {MERMAID_MAX_EDGES} "
+                    "unless its maxEdges is raised")
+        elif kind == "dot":
+            from ..render.dot import source as dot_source
+
+            data = dot_source(result, precision).encode("utf-8")
+        else:
+            from ..render.dot import check_size, draw
+
+            check_size(result, max_nodes)
+            if output in (None, "-") and sys.stdout.isatty() and kind != "svg":
+                raise InputError(f"a {kind.upper()} image is not for the terminal: give a file, e.g. -o graph.{kind}")
+            data = draw(result, kind, precision)
+        write_bytes(data, output)
+
+
+def graph_format(fmt: GraphFormat | None, output: str | None) -> str:
+    """The format asked for with --format, else the one -o's suffix names, else DOT text."""
+    if fmt is not None:
+        return fmt.value
+    if output is None or output == "-":
+        return "dot"
+    suffix = Path(output).suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise InputError(
+            f"cannot tell the format from '{output}': use a name ending in {', '.join(IMAGE_SUFFIXES)}",
+            "or give --format svg|png|pdf|dot|mermaid",
+        )
+    return IMAGE_SUFFIXES[suffix]
