@@ -312,7 +312,8 @@ class Submission:
     path: str
     answers: dict[str, list[tuple[str, Any]]]
     notes: list[str] = field(default_factory=list)
-    identity: dict[str, str] = field(default_factory=dict)  # id, sis_id, login, email, variant as the file gives them
+    identity: dict[str, Any] = field(default_factory=dict)  # id, sis_id, login, email, variant as the file gives them
+    named: bool = False  # the file names the student (`student = "..."`), rather than its file name standing in
 
 
 def read_submission(path: str | Path, assignment: Assignment) -> Submission:
@@ -321,6 +322,7 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
     path = str(path)
     data = read_data(path)
     student = data.get("student")
+    named = isinstance(student, str) and bool(student.strip())
     if not isinstance(student, str) or not student.strip():
         student = Path(path).stem
     ids = [p.id for p in assignment.problems]
@@ -333,7 +335,7 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
         if key == "student" and isinstance(value, str):
             continue
         if key in _IDENTITY and key not in ids and isinstance(value, (str, int)) and not isinstance(value, bool):
-            identity[key] = value if isinstance(value, str) else value  # type: ignore[assignment]
+            identity[key] = value
             continue
         if key in ids and (isinstance(value, (Mapping, str))):
             answers[key] = answer_items(value, path=path)
@@ -347,7 +349,7 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
         if ids[0] in answers:
             raise AnswerError(f"answers for problem {ids[0]} are given both at the top and in [{ids[0]}]", path=path)
         answers[ids[0]] = answer_items(flat, path=path)
-    return Submission(student.strip(), path, answers, notes, identity)
+    return Submission(student.strip(), path, answers, notes, identity, named)
 
 
 @dataclass
@@ -374,6 +376,8 @@ class Graded:
     error: str | None = None
     max_score: float = 0.0
     variant: str | None = None  # the student key the numbers were drawn for
+    identity: dict[str, Any] = field(default_factory=dict)  # id, sis_id, login, email, variant from the file
+    named: bool = False  # `student` came from the file, not from its file name
 
     @property
     def score(self) -> float | None:
@@ -392,7 +396,8 @@ class Graded:
 
 def check_submission(assignment: Assignment, submission: Submission) -> Graded:
     """Check every problem's answers; items not asked are noted, not graded; unanswered items score 0."""
-    graded = Graded(submission.student, submission.path, notes=list(submission.notes), max_score=assignment.max_score)
+    graded = Graded(submission.student, submission.path, notes=list(submission.notes), max_score=assignment.max_score,
+                    identity=dict(submission.identity), named=submission.named)
     for problem in assignment.problems:
         given: dict[Ask, Any] = {}
         for key, value in submission.answers.get(problem.id, []):
@@ -440,29 +445,97 @@ def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] 
     return files
 
 
+PARALLEL_FROM = 32  # fewer submissions are graded in one process: starting others costs more than it saves
+
+
+def cores() -> int:
+    """The processors this process may use (the default for --jobs)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def grade(
     assignment: Assignment,
     files: Iterable[str | Path],
     progress: Callable[[int], None] | None = None,
+    *,
+    roster=None,
+    jobs: int = 1,
 ) -> list[Graded]:
     """Grade every file; a file that cannot be read or checked is reported in its row and the rest go on.
 
     A link to a file outside the link's own folder is not followed (a student's
-    `mine.toml -> /elsewhere/key.toml`): its row says so.
+    `mine.toml -> /elsewhere/key.toml`): its row says so. `roster` (canvas.Student rows) tells whose
+    variant a file answers; `jobs` > 1 grades on that many processes, with the same results in the
+    same order as one.
     """
-    graded: list[Graded] = []
-    for n, path in enumerate(files, 1):
-        graded.append(grade_file(assignment, path))
-        if progress is not None:
-            progress(n)
+    files = list(files)
+    if jobs > 1 and len(files) >= PARALLEL_FROM:
+        graded = _grade_parallel(assignment, files, progress, roster, jobs)
+    else:
+        graded = []
+        for n, path in enumerate(files, 1):
+            graded.append(grade_file(assignment, path, roster=roster))
+            if progress is not None:
+                progress(n)
     _unique_students(graded)
     return graded
 
 
-def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[str, str] | None = None) -> Graded:
+# ---------------------------------------------------------------- grading on several processes
+# Each worker loads nothing: it gets the assignment once, when it starts, and sends back each
+# Graded without its problems' Results (the graph, values and steps are the parent's already),
+# which the parent puts back from its own assignment, or from the student's variant.
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(assignment: Assignment, roster) -> None:
+    import gc
+
+    gc.disable()  # as the CLI does for a command: many acyclic objects, no cycles worth collecting
+    _WORKER["assignment"], _WORKER["roster"] = assignment, roster
+
+
+def _grade_in_worker(path: str):
+    graded = grade_file(_WORKER["assignment"], path, roster=_WORKER["roster"])
+    parts = [(p.problem.id, p.check.rows, p.check.notes, p.score) for p in graded.problems]
+    graded.problems = []
+    return graded, parts
+
+
+def _grade_parallel(assignment: Assignment, files: list, progress, roster, jobs: int) -> list[Graded]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = [str(f) for f in files]
+    chunk = max(1, min(64, len(paths) // (jobs * 8)))
+    graded: list[Graded] = []
+    drawn: dict[str, Assignment] = {}
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(assignment, roster)) as pool:
+        for n, (g, parts) in enumerate(pool.map(_grade_in_worker, paths, chunksize=chunk), 1):
+            source = assignment
+            if g.variant is not None:
+                source = drawn.get(g.variant) or drawn.setdefault(g.variant, assignment.for_student(g.variant))
+            for problem_id, rows, notes, score in parts:
+                problem = source.problem(problem_id)
+                assert problem is not None
+                g.problems.append(ProblemResult(problem, Check(problem.result, rows, problem.tolerance, notes), score))
+            graded.append(g)
+            if progress is not None:
+                progress(n)
+    return graded
+
+
+def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[str, str] | None = None, roster=None) -> Graded:
     """Grade one answer file; a file that cannot be read or checked gives a Graded with its `error`.
 
-    `identity` ({"id": ..., "email": ..., "name": ...}) names the student when the file does not.
+    For an assignment with variants, whose numbers to use comes from `identity` ({"id": ..., "email": ...,
+    "name": ...}, e.g. Gradescope's submitter), else from the roster row (a list of canvas.Student) the
+    file matches, else from the file itself.
     No failure of one file escapes (MemoryError included), so the other files are always graded;
     a link to a file outside the link's own folder is not followed.
     """
@@ -473,6 +546,14 @@ def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[st
         submission = read_submission(path, assignment)
         if not assignment.randomized:
             return check_submission(assignment, submission)
+        if not identity and roster:
+            from .canvas import find_student
+
+            fields = {k: str(v) for k, v in submission.identity.items()}
+            if submission.named:
+                fields["name"] = submission.student
+            row = find_student(roster, fields)
+            identity = row.fields() if row is not None else None
         key = variant_key(submission, identity)
         graded = check_submission(assignment.for_student(key), submission)
         graded.variant = key
