@@ -1,0 +1,94 @@
+"""Problem sheets, one per variant: the program, the student's point, the items to answer (Markdown or LaTeX)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..check import order
+from . import exact, point_text, unique_slugs
+
+if TYPE_CHECKING:
+    from ..assignment import Assignment, Problem
+    from . import Variant
+
+
+def identity_line(variant: Variant) -> str:
+    """The line a student puts at the top of the answer file, so grading finds their numbers."""
+    if variant.key.startswith("#") and variant.key[1:].isdigit():
+        return f"variant = {variant.key[1:]}"
+    return f"id = {_toml_string(variant.key)}"
+
+
+def _toml_string(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def _asked(problem: Problem) -> list[str]:
+    return [ask.label for ask in order(problem.asks)]
+
+
+def _points(value: float) -> str:
+    from ..render.check_text import score_text
+
+    return f"{score_text(value)} point{'s' if value != 1 else ''}"
+
+
+def markdown_sheet(variant: Variant) -> str:
+    a = variant.assignment
+    lines = [f"# {a.title}", ""]
+    if variant.student:
+        lines += [f"For {variant.student}.", ""]
+    lines += [f"Put this line at the top of your answer file: `{identity_line(variant)}`", ""]
+    for p in a.problems:
+        lines += [f"## Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})", ""]
+        lines += ["```", p.source.strip(), "```", ""]
+        if p.at:
+            lines += [f"at {point_text(p)}", ""]
+        lines += ["Give: " + ", ".join(_asked(p)), ""]
+    return "\n".join(lines)
+
+
+def _verbatim(source: str) -> str:
+    return source.strip().replace("\\end{verbatim}", "\\end {verbatim}")  # a comment cannot close the block
+
+
+def latex_sheet(variant: Variant) -> str:
+    from ..render.latex import name, text
+
+    a = variant.assignment
+    lines = [
+        r"\documentclass{article}",
+        r"\usepackage[utf8]{inputenc}",
+        r"\usepackage[T1]{fontenc}",
+        r"\usepackage{amsmath}",
+        r"\begin{document}",
+        r"\section*{" + text(a.title) + "}",
+    ]
+    if variant.student:
+        lines.append("For " + text(variant.student) + r".\par")
+    lines.append(r"Put this line at the top of your answer file: \verb|" + identity_line(variant).replace("|", "") + r"|\par")
+    for p in a.problems:
+        heading = f"Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})"
+        lines += [r"\subsection*{" + text(heading) + "}", r"\begin{verbatim}", _verbatim(p.source), r"\end{verbatim}"]
+        if p.at:
+            lines.append("at $" + ",\\ ".join(f"{name(k)} = {text(exact(v))}" for k, v in p.at.items()) + "$\\par")
+        asked = []
+        for ask in order(p.asks):
+            asked.append(f"${name(ask.name)}$" if ask.kind == "value" else f"$\\partial {name(ask.output)}/\\partial {name(ask.name)}$")
+        lines.append("Give: " + ", ".join(asked) + r".\par")
+    lines.append(r"\end{document}")
+    return "\n".join(lines) + "\n"
+
+
+def _sheets(variants: list[Variant], suffix: str, render) -> dict[str, bytes]:
+    names = unique_slugs(v.student or v.key.lstrip("#") for v in variants)
+    return {f"{n}{suffix}": render(v).encode("utf-8") for n, v in zip(names, variants)}
+
+
+def markdown(assignment: Assignment, variants: list[Variant]) -> dict[str, bytes]:
+    return _sheets(variants, ".md", markdown_sheet)
+
+
+def latex(assignment: Assignment, variants: list[Variant]) -> dict[str, bytes]:
+    return _sheets(variants, ".tex", latex_sheet)
