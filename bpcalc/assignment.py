@@ -378,6 +378,7 @@ class Graded:
     variant: str | None = None  # the student key the numbers were drawn for
     identity: dict[str, Any] = field(default_factory=dict)  # id, sis_id, login, email, variant from the file
     named: bool = False  # `student` came from the file, not from its file name
+    name: str = ""  # `student` as the file gives it, before two files of one name are told apart
 
     @property
     def score(self) -> float | None:
@@ -397,7 +398,7 @@ class Graded:
 def check_submission(assignment: Assignment, submission: Submission) -> Graded:
     """Check every problem's answers; items not asked are noted, not graded; unanswered items score 0."""
     graded = Graded(submission.student, submission.path, notes=list(submission.notes), max_score=assignment.max_score,
-                    identity=dict(submission.identity), named=submission.named)
+                    identity=dict(submission.identity), named=submission.named, name=submission.student)
     for problem in assignment.problems:
         given: dict[Ask, Any] = {}
         for key, value in submission.answers.get(problem.id, []):
@@ -574,7 +575,7 @@ def variant_key(submission: Submission, identity: Mapping[str, str] | None = Non
 
     `identity` (a roster's row, Gradescope's submitter) comes before what the file claims.
     """
-    fields: dict[str, Any] = {"name": submission.student if submission.student != Path(submission.path).stem else None}
+    fields: dict[str, Any] = {"name": submission.student if submission.named else None}
     fields.update(submission.identity)
     key = student_key(dict(identity)) if identity else None
     key = key or student_key(fields)

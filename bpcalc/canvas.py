@@ -133,7 +133,7 @@ def identity(graded: Graded) -> dict[str, str]:
     """What a graded answer file says about who wrote it."""
     found = {k: str(v).strip() for k, v in graded.identity.items() if str(v).strip()}
     if graded.named:
-        found["name"] = graded.student
+        found["name"] = graded.name or graded.student
     return found
 
 

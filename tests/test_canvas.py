@@ -144,3 +144,13 @@ def test_jobs_give_the_same_output(setup):
     assert grades_jsonl(one) == grades_jsonl(two)
     assert grades_csv(one, homework) == grades_csv(two, homework)
     assert [g.path for g in two] == [str(f) for f in files]
+
+
+def test_same_name_in_two_files_is_a_student_in_two_files(setup):
+    homework, roster_path, subs = setup
+    (subs / "a.toml").write_text('student = "Ada Lovelace"\n' + FULL)
+    (subs / "b.toml").write_text('student = "Ada Lovelace"\nq = 3\n')
+    graded = grade(homework, sorted(subs.iterdir()))
+    assert graded[0].student != graded[1].student  # the table tells them apart by file
+    paired = match(read_roster(roster_path), graded)
+    assert [s.id for s, _ in paired.twice] == ["101"] and not paired.unmatched
