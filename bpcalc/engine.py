@@ -159,20 +159,8 @@ def backward(
     nodes = graph.nodes
     n = len(nodes)
     operation = OPERATIONS.get
-    if replay is None:
-        grads: list = [0.0 if w else None for w in wants]
-        if wants[-1]:
-            grads[-1] = 1.0
-    else:
-        grads = [0.0] * n
-        grads[-1] = 1.0
+    grads, local_rows, contribution_rows = _start(wants, n, arrays, replay)
     upstreams: list = [None] * n
-    local_rows: list = [None] * n if replay is None else list(replay[0])
-    contribution_rows: list | None = None
-    if arrays is not None:
-        contribution_rows = [None] * n
-    elif replay is not None and replay[1] is not None:
-        contribution_rows = list(replay[1])
     plain = replay is None and arrays is None and not upstream and steps is None  # bpcalc.grad's case
     with arrays.raising() if arrays is not None else nullcontext():
         for i in range(n - 1, -1, -1):
@@ -186,59 +174,49 @@ def backward(
                 continue  # a leaf
             inputs = nodes[i].inputs
             up = grads[i]
-            if plain:
-                # The hot path: a scalar op's locals from its rules, a binary op unrolled.
-                # It is the general body below with its cases fixed; test_engine checks the two agree.
+            if plain and len(inputs) == 2 and op.kink is None:
+                # The hot path, bpcalc.grad's binary ops unrolled: the general body below with its
+                # cases fixed (test_engine checks that the two agree to the last bit).
                 upstreams[i] = up
-                if len(inputs) == 2 and op.kink is None:
-                    a, b = inputs
-                    out, va, vb = values[i], values[a], values[b]
-                    la = lb = None
-                    if wants[a]:
-                        try:
-                            la = op.local[0](out, va, vb)
-                        except OverflowError:
-                            la = UNDEFINED
-                        except (ArithmeticError, ValueError):
-                            la = NOT_DEFINED
-                        grads[a] = grad = grads[a] + up * la
-                        if grad - grad != 0.0:
-                            raise _backward_error(graph, i, op, values, 0, la, up, up * la)
-                    if wants[b]:
-                        try:
-                            lb = op.local[1](out, va, vb)
-                        except OverflowError:
-                            lb = UNDEFINED
-                        except (ArithmeticError, ValueError):
-                            lb = NOT_DEFINED
-                        grads[b] = grad = grads[b] + up * lb
-                        if grad - grad != 0.0:
-                            raise _backward_error(graph, i, op, values, 1, lb, up, up * lb)
-                    local_rows[i] = (la, lb)
-                    continue
-                row = local_rows[i] = _locals(graph, i, op, values, wants, tie, warnings)
-                for p, j in enumerate(inputs):
-                    local = row[p]
-                    if local is not None:
-                        grads[j] = grad = grads[j] + up * local
-                        if grad - grad != 0.0:
-                            raise _backward_error(graph, i, op, values, p, local, up, up * local)
+                a, b = inputs
+                out, va, vb = values[i], values[a], values[b]
+                la = lb = None
+                if wants[a]:
+                    try:
+                        la = op.local[0](out, va, vb)
+                    except OverflowError:
+                        la = UNDEFINED
+                    except (ArithmeticError, ValueError):
+                        la = NOT_DEFINED
+                    grads[a] = grad = grads[a] + up * la
+                    if grad - grad != 0.0:
+                        raise _backward_error(graph, i, op, values, 0, la, up, up * la)
+                if wants[b]:
+                    try:
+                        lb = op.local[1](out, va, vb)
+                    except OverflowError:
+                        lb = UNDEFINED
+                    except (ArithmeticError, ValueError):
+                        lb = NOT_DEFINED
+                    grads[b] = grad = grads[b] + up * lb
+                    if grad - grad != 0.0:
+                        raise _backward_error(graph, i, op, values, 1, lb, up, up * lb)
+                local_rows[i] = (la, lb)
                 continue
             if upstream:
                 up = upstream.get(i, up)
             upstreams[i] = up
-            given = None
             if replay is not None:
                 row = local_rows[i]
                 if changed:
                     row = tuple([changed.get((i, p), local) for p, local in enumerate(row)])
                 given = contribution_rows[i] if contribution_rows is not None else None
             elif arrays is not None:
-                row, given = arrays.pullback(graph, i, op, values, up, wants, shapes, tie, warnings)
-                local_rows[i] = row
-                contribution_rows[i] = given  # type: ignore[index]
+                row, given = local_rows[i], contribution_rows[i] = arrays.pullback(  # type: ignore[index]
+                    graph, i, op, values, up, wants, shapes, tie, warnings)
             else:
                 row = local_rows[i] = _locals(graph, i, op, values, wants, tie, warnings)
+                given = None
             for p, j in enumerate(inputs):
                 if given is not None:
                     contribution = given[p]
@@ -255,6 +233,19 @@ def backward(
                 if steps is not None:
                     steps.append(Step(i, p, j, up, row[p], contribution, grad))
     return Pass(grads, upstreams, local_rows, contribution_rows)
+
+
+def _start(wants: bytearray, n: int, arrays: Any, replay: tuple | None) -> tuple[list, list, list | None]:
+    """The reverse loop's starting gradients (1 at the output) and its rows of locals and contributions."""
+    if replay is not None:  # every recorded node takes part
+        grads = [0.0] * n
+        grads[-1] = 1.0
+        contributions = list(replay[1]) if replay[1] is not None else None
+        return grads, list(replay[0]), contributions
+    grads = [0.0 if w else None for w in wants]
+    if wants[-1]:
+        grads[-1] = 1.0
+    return grads, [None] * n, [None] * n if arrays is not None else None
 
 
 def _locals(graph: Graph, i: int, op: Op, values: Sequence, wants: bytearray, tie: str, warnings: list | None) -> tuple:
