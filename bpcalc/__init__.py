@@ -1,7 +1,8 @@
 """bpcalc: backpropagation step by step, from an expression and a point."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from .errors import BpcalcError, ExitCode, MathError
 

@@ -7,7 +7,8 @@ rule. Shapes are inferred for the whole graph before anything is evaluated.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

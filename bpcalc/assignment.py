@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .check import (
     ATOL,
@@ -29,7 +30,20 @@ from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 ANSWER_SUFFIXES = (".toml", ".json")
 _IDENTITY = (*IDENTITY_KEYS, "variant")  # who the answers are from: read, not graded
 _TOP_KEYS = ("title", "seed", "tie", "rtol", "atol", "places", "problems")
-_PROBLEM_KEYS = ("id", "title", "expression", "program", "at", "ask", "points", "tie", "rtol", "atol", "places", "random")
+_PROBLEM_KEYS = (
+    "id",
+    "title",
+    "expression",
+    "program",
+    "at",
+    "ask",
+    "points",
+    "tie",
+    "rtol",
+    "atol",
+    "places",
+    "random",
+)
 
 
 # ---------------------------------------------------------------- files
@@ -64,7 +78,7 @@ def _read_json(text: str, path: str) -> dict[str, Any]:
     except RecursionError:
         raise AnswerError("not valid JSON: nested too deeply", path=path) from None
     if not isinstance(data, dict):
-        raise AnswerError("the JSON must be an object: {\"name\": number, ...}", path=path)
+        raise AnswerError('the JSON must be an object: {"name": number, ...}', path=path)
     return data
 
 
@@ -88,7 +102,8 @@ def _unknown_keys(data: Mapping, known: Iterable[str], where: str, path: str) ->
             raise AnswerError(
                 f"{where}unknown key '{key}'",
                 f"did you mean '{near}'?" if near else "keys: " + ", ".join(known),
-                path=path, item=str(key),
+                path=path,
+                item=str(key),
             )
 
 
@@ -125,8 +140,19 @@ class Problem:
             return self
         spec = self.random
         point, result = draw(seed, self.id, key, spec, self._evaluate, self._acceptable)
-        return Problem(self.id, self.title, self.source, {**self.fixed, **point}, self.asks, self.points,
-                       self.tolerance, result, spec, self.fixed, key)
+        return Problem(
+            self.id,
+            self.title,
+            self.source,
+            {**self.fixed, **point},
+            self.asks,
+            self.points,
+            self.tolerance,
+            result,
+            spec,
+            self.fixed,
+            key,
+        )
 
     def _evaluate(self, point: Mapping[str, Any]) -> Result:
         from .engine import run
@@ -183,7 +209,9 @@ class Assignment:
         return next((p for p in self.problems if p.id == problem_id), None)
 
 
-def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = None, tie: str | None = None) -> Assignment:
+def load_assignment(
+    path: str | Path, *, tolerance: Mapping[str, Any] | None = None, tie: str | None = None
+) -> Assignment:
     """Read an assignment file, parse and evaluate every problem.
 
     `tolerance` ({"rtol": ..., "atol": ..., "places": ...}, any of them) and `tie` override
@@ -193,10 +221,15 @@ def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = N
     data = read_data(path, kind="assignment")
     _unknown_keys(data, _TOP_KEYS, "", path)
     problems_data = data.get("problems")
-    if not isinstance(problems_data, list) or not problems_data or not all(isinstance(p, Mapping) for p in problems_data):
+    if (
+        not isinstance(problems_data, list)
+        or not problems_data
+        or not all(isinstance(p, Mapping) for p in problems_data)
+    ):
         raise AnswerError(
             "no problems: an assignment lists them as [[problems]] tables",
-            '[[problems]]\nid = "1"\nexpression = "(x+y)*z"\nat = "x=-2, y=5, z=-4"\nask = ["f", "df/dx", "df/dy", "df/dz"]',
+            '[[problems]]\nid = "1"\nexpression = "(x+y)*z"\nat = "x=-2, y=5, z=-4"\n'
+            'ask = ["f", "df/dx", "df/dy", "df/dz"]',
             path=path,
         )
     title = data.get("title", Path(path).stem)
@@ -215,7 +248,9 @@ def load_assignment(path: str | Path, *, tolerance: Mapping[str, Any] | None = N
     return Assignment(path, title, problems, str(seed))
 
 
-def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None, seed: str = "") -> Problem:
+def _problem(
+    entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None, seed: str = ""
+) -> Problem:
     from .engine import run
     from .parse import parse, parse_point
 
@@ -248,8 +283,14 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Ma
             spec = parse_random(entry["random"], names=graph.variables, fixed=list(at), where=where, path=path)
             for name in spec.nonzero:
                 if name not in graph.names:
-                    raise AnswerError(f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name)
-        result = run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator")) if spec is None else None
+                    raise AnswerError(
+                        f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name
+                    )
+        result = (
+            run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator"))
+            if spec is None
+            else None
+        )
     except AnswerError:
         raise
     except BpcalcError as exc:
@@ -265,8 +306,9 @@ def _problem(entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Ma
         return Problem(problem_id, title, source, at, asks, float(points), tolerance_here, result)  # type: ignore[arg-type]
     # The problem as the teacher sees it (bpcalc key without --student): the draw for the empty key.
     chosen_tie = tie or settings.get("tie", "indicator")
-    base = Problem(problem_id, title, source, at, asks, float(points), tolerance_here,
-                   _stand_in(graph, chosen_tie), spec, dict(at))
+    base = Problem(
+        problem_id, title, source, at, asks, float(points), tolerance_here, _stand_in(graph, chosen_tie), spec, dict(at)
+    )
     try:
         return base.drawn(seed, "")
     except AnswerError as exc:
@@ -286,7 +328,9 @@ def _asks(ask: Any, graph, where: str, path: str) -> list[Ask]:
     elif isinstance(ask, list) and all(isinstance(k, str) for k in ask):
         keys = ask
     else:
-        raise AnswerError(f"{where}ask must be a list of names and gradients", 'e.g. ask = ["q", "f", "df/dq", "df/dx"]', path=path)
+        raise AnswerError(
+            f"{where}ask must be a list of names and gradients", 'e.g. ask = ["q", "f", "df/dq", "df/dx"]', path=path
+        )
     asks: list[Ask] = []
     for key in keys:
         try:
@@ -343,8 +387,11 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
             flat[key] = value  # one problem: its answers may sit at the top
         else:
             near = suggest(key, ids)
-            notes.append(f"'{key}' is not a problem of the assignment (problems: {', '.join(ids)})"
-                         + (f": did you mean '{near}'?" if near else "") + "; its answers are not graded")
+            notes.append(
+                f"'{key}' is not a problem of the assignment (problems: {', '.join(ids)})"
+                + (f": did you mean '{near}'?" if near else "")
+                + "; its answers are not graded"
+            )
     if flat:
         if ids[0] in answers:
             raise AnswerError(f"answers for problem {ids[0]} are given both at the top and in [{ids[0]}]", path=path)
@@ -411,7 +458,9 @@ def check_submission(assignment: Assignment, submission: Submission) -> Graded:
                 graded.notes.append(f"problem {problem.id}: {ask.label} is not asked; not graded")
                 continue
             if ask in given:
-                raise AnswerError(f"problem {problem.id}: {ask.label} is answered twice", path=submission.path, item=key)
+                raise AnswerError(
+                    f"problem {problem.id}: {ask.label} is answered twice", path=submission.path, item=key
+                )
             given[ask] = answer_value(value, item=f"problem {problem.id}, {key}", path=submission.path)
         rows = compare(problem.result, problem.asks, given, problem.tolerance)
         each = problem.points / len(problem.asks)
@@ -432,7 +481,11 @@ def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] 
         path = Path(item)
         if path.is_dir():
             found = sorted(
-                (f for f in path.iterdir() if f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".") and not f.is_dir()),
+                (
+                    f
+                    for f in path.iterdir()
+                    if f.suffix.lower() in ANSWER_SUFFIXES and not f.name.startswith(".") and not f.is_dir()
+                ),
                 key=lambda f: f.name,
             )
             found = [f for f in found if f.resolve() not in excluded]
@@ -566,7 +619,10 @@ def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[st
     except RecursionError:
         reason = "could not be graded: it is nested too deeply"
     except Exception as exc:  # a bug in bpcalc met by this file: the other files are still graded
-        reason = f"could not be graded: internal error {type(exc).__name__}: {str(exc)[:200]} (a bug in bpcalc; please report it)"
+        reason = (
+            f"could not be graded: internal error {type(exc).__name__}: {str(exc)[:200]} "
+            "(a bug in bpcalc; please report it)"
+        )
     return Graded(path.stem, str(path), error=reason, max_score=assignment.max_score)
 
 
@@ -582,7 +638,8 @@ def variant_key(submission: Submission, identity: Mapping[str, str] | None = Non
     if key is None:
         raise AnswerError(
             "the assignment gives each student their own numbers, and this answer file does not say whose it is",
-            'add your id at the top, as on your problem sheet: id = "..."', path=submission.path,
+            'add your id at the top, as on your problem sheet: id = "..."',
+            path=submission.path,
         )
     return key
 

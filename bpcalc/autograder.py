@@ -19,8 +19,9 @@ import re
 import sys
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import AnswerError, BpcalcError, InputError
 
@@ -71,7 +72,8 @@ fi
 # bpcalc itself could not run: the student is told, and so is the instructor (stdout).
 echo "run_autograder: bpcalc did not run (was setup.sh run?)"
 if [ ! -s "$ROOT/results/results.json" ]; then
-  printf '%s\\n' '{"score": 0, "output": "The autograder could not run, so your submission was not graded. Please tell your instructor.", "tests": []}' > "$ROOT/results/results.json"
+  printf '%s\\n' '{"score": 0, "output": "The autograder could not run, so your submission was not graded. '\\
+'Please tell your instructor.", "tests": []}' > "$ROOT/results/results.json"
 fi
 exit 1
 """
@@ -160,7 +162,9 @@ def build_wheel() -> tuple[str, bytes]:
         *[f"Requires-Dist: {req}" for req in direct_requirements()],
     ]
     files[f"{dist_info}/METADATA"] = ("\n".join(metadata) + "\n").encode()
-    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: bpcalc autograder\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: bpcalc autograder\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     files[f"{dist_info}/entry_points.txt"] = b"[console_scripts]\nbpcalc = bpcalc.cli:main\n"
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]
     record.append(f"{dist_info}/RECORD,,")
@@ -192,7 +196,9 @@ def direct_requirements() -> list[str]:
 
         return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
     except (OSError, KeyError, ImportError, ValueError):
-        raise InputError("cannot tell bpcalc's dependencies: it is neither installed nor beside its pyproject.toml") from None
+        raise InputError(
+            "cannot tell bpcalc's dependencies: it is neither installed nor beside its pyproject.toml"
+        ) from None
 
 
 def requirements(*, pinned: bool) -> list[str]:
@@ -203,7 +209,7 @@ def requirements(*, pinned: bool) -> list[str]:
     from importlib import metadata
 
     pins: dict[str, str] = {}
-    todo = [req for req in direct]
+    todo = list(direct)
     while todo:
         req = todo.pop()
         if "extra ==" in req:
@@ -279,7 +285,9 @@ def gradescope_identity(root: Path) -> dict[str, str]:
     except (OSError, ValueError, AttributeError, IndexError, TypeError):
         return {}
     found = {"id": user.get("sid"), "email": user.get("email"), "name": user.get("name")}
-    return {key: str(value).strip() for key, value in found.items() if isinstance(value, (str, int)) and str(value).strip()}
+    return {
+        key: str(value).strip() for key, value in found.items() if isinstance(value, (str, int)) and str(value).strip()
+    }
 
 
 def results(root: Path, config: dict[str, Any], started: float) -> dict[str, Any]:
@@ -319,11 +327,20 @@ def run(root: str | Path | None = None) -> int:
         code = 0
     except BpcalcError as exc:  # the assignment itself: the instructor's to fix
         print(f"bpcalc autograder: {exc}")
-        data = {"score": 0, "output": "The autograder is misconfigured, so your submission was not graded. Please tell your instructor.", "tests": []}
+        data = {
+            "score": 0,
+            "output": "The autograder is misconfigured, so your submission was not graded. "
+            "Please tell your instructor.",
+            "tests": [],
+        }
         code = 2
     except Exception as exc:  # a bug in bpcalc
         print(f"bpcalc autograder: internal error: {type(exc).__name__}: {exc}")
-        data = {"score": 0, "output": "The autograder failed, so your submission was not graded. Please tell your instructor.", "tests": []}
+        data = {
+            "score": 0,
+            "output": "The autograder failed, so your submission was not graded. Please tell your instructor.",
+            "tests": [],
+        }
         code = 70
     out.parent.mkdir(parents=True, exist_ok=True)
     write_file(out, dumps(data) + "\n")

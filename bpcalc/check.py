@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import product
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .engine import backward, tangents
 from .errors import AnswerError, InputError, suggest
@@ -192,7 +193,9 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
             try:
                 return answer_value(json.loads(text), item=item, path=path)
             except (ValueError, RecursionError):
-                raise AnswerError(f"the answer for {item}, '{value}', is not a list of numbers", path=path, item=item) from None
+                raise AnswerError(
+                    f"the answer for {item}, '{value}', is not a list of numbers", path=path, item=item
+                ) from None
         if _NUMBER_RE.fullmatch(text):
             number = float(text)
         elif fraction and float(fraction[2]) != 0:
@@ -201,7 +204,8 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
             raise AnswerError(
                 f"the answer for {item}, '{value}', is not a number",
                 "numbers look like 3, -0.5, .5, 1e-3 or -1/3",
-                path=path, item=item,
+                path=path,
+                item=item,
             )
     elif isinstance(value, (list, tuple)):
         try:
@@ -209,7 +213,9 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
 
             array = np.asarray(value, dtype=float)
         except (ImportError, ValueError, TypeError, OverflowError, RecursionError):
-            raise AnswerError(f"the answer for {item} is a list but not a list of numbers", path=path, item=item) from None
+            raise AnswerError(
+                f"the answer for {item} is a list but not a list of numbers", path=path, item=item
+            ) from None
         if not np.isfinite(array).all():
             raise AnswerError(f"the answer for {item} holds a number that is not finite", path=path, item=item)
         return array
@@ -239,7 +245,8 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
                 raise AnswerError(
                     f"'{part}' is not of the form name=number",
                     'write e.g. --expect "q=3, f=-12, df/dq=-4, df/dx=-4"',
-                    path=path, item=part,
+                    path=path,
+                    item=part,
                 )
             items.append((key.strip(), value.strip()))
         return items
@@ -255,7 +262,8 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
                 raise AnswerError(
                     f"'{key}' is a table of answers, as for a problem of an assignment",
                     "check it with --assignment FILE, or give the answers as name = number",
-                    path=path, item=key,
+                    path=path,
+                    item=key,
                 )
             else:
                 items.append((key, value))
@@ -348,7 +356,7 @@ def right_answer(result: Result, ask: Ask) -> Any:
 
 def wrt_for(graph: Graph, asks: Iterable[Ask]) -> list[str]:
     """The --wrt the engine needs so every asked gradient is computed (named values included)."""
-    wanted = [name for name in graph.variables]
+    wanted = list(graph.variables)
     for ask in asks:
         if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted:
             wanted.append(ask.name)
@@ -422,13 +430,19 @@ class _Pass:
                         self.incoming[j].append((i, p))
         self.kinks = sorted({w.node for w in result.warnings if w.kind == "kink" and w.node is not None})
 
-    def replay(self, local: Mapping[tuple[int, int], float] = {}, grad: Mapping[int, float] = {}) -> tuple[list[float], list[float]]:
+    def replay(
+        self, local: Mapping[tuple[int, int], float] = {}, grad: Mapping[int, float] = {}
+    ) -> tuple[list[float], list[float]]:
         """The reverse pass again from the recorded locals, with `local` changed. A node in `grad`
         passes that number down instead of its sum. Returns each node's sum and what it passed down."""
-        done = backward(self.graph, self.result.values, bytearray(), replay=(self.rows, None), changed=local, upstream=grad)
+        done = backward(
+            self.graph, self.result.values, bytearray(), replay=(self.rows, None), changed=local, upstream=grad
+        )
         return done.grads, [0.0 if up is None else up for up in done.upstreams]
 
-    def sensitivity(self, j: int, local: Mapping[tuple[int, int], float], fixed: Iterable[int]) -> tuple[list[float], list[float]]:
+    def sensitivity(
+        self, j: int, local: Mapping[tuple[int, int], float], fixed: Iterable[int]
+    ) -> tuple[list[float], list[float]]:
         """How much j's summed gradient moves per unit change of each node's sum (`into`) and of
         what each node passes down (`out`): the products of the locals along the paths down to j,
         forward-mode tangents seeded at j.
@@ -531,7 +545,8 @@ def _shape(shape: tuple) -> str:
         return "a single number"
     if len(shape) == 1:
         return f"a vector of {shape[0]}"
-    return f"{'an' if str(shape[0])[0] == '8' else 'a'} {'×'.join(map(str, shape))} {'matrix' if len(shape) == 2 else 'array'}"
+    article = "an" if str(shape[0])[0] == "8" else "a"
+    return f"{article} {'×'.join(map(str, shape))} {'matrix' if len(shape) == 2 else 'array'}"
 
 
 def _world_locals(bp: _Pass, wrong_values: Mapping[int, float]) -> dict[tuple[int, int], float]:
@@ -596,9 +611,13 @@ def _diagnose_grad(
     # An error carried down from the student's earlier answers: this step itself is right.
     if not agrees(expected, row.right, tolerance) and agrees(given, expected, tolerance):
         causes = [
-            r for r in earlier
+            r
+            for r in earlier
             if (r.ask.kind == GRAD and r.ask.node in relevant)
-            or (r.ask.kind == VALUE and (r.ask.node in step_nodes or any(r.ask.node in nodes[i].inputs for i in step_nodes)))
+            or (
+                r.ask.kind == VALUE
+                and (r.ask.node in step_nodes or any(r.ask.node in nodes[i].inputs for i in step_nodes))
+            )
         ]
         shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
         yours = "your answer" if len(causes) == 1 else "your answers"
@@ -626,7 +645,9 @@ def _diagnose_grad(
                     label = nodes[m].label
                     where = row.ask.label if m == j else f"∂{out}/∂{label}, on the way to {row.ask.label},"
                     shown = list(reversed(terms))
-                    summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (" + …" if len(shown) > 6 else "")
+                    summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (
+                        " + …" if len(shown) > 6 else ""
+                    )
                     count = "both branches" if len(branches) == 2 else f"all {len(branches)} branches"
                     found["fanout"] = Diagnosis(
                         "fanout",
@@ -647,13 +668,14 @@ def _diagnose_grad(
         va, vb = result.values[a], result.values[b]
         if va == vb:
             continue
-        value = moved((i, p, result.values[node.inputs[p]]) for p, l in enumerate(bp.rows[i]) if l is not None)
+        value = moved((i, p, result.values[node.inputs[p]]) for p, loc in enumerate(bp.rows[i]) if loc is not None)
         if matches(value):
             la, lb = nodes[a].label, nodes[b].label
             found["swap"] = Diagnosis(
                 "swap",
                 f"the two local derivatives of the product {bp.node(i)} swapped: "
-                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, not the other way round",
+                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, "
+                "not the other way round",
                 value,
             )
             break
@@ -671,7 +693,9 @@ def _diagnose_grad(
             else:
                 text = f"the chain restarted at {bp.node(m)}"  # with its text: the report does not list n1, n2
             found["upstream"] = Diagnosis(
-                "upstream", f"the upstream factor forgotten: {text}; multiply by the upstream ∂{out}/∂{label} = {_num(passed[m])}", value
+                "upstream",
+                f"the upstream factor forgotten: {text}; multiply by the upstream ∂{out}/∂{label} = {_num(passed[m])}",
+                value,
             )
             break
 
@@ -679,15 +703,15 @@ def _diagnose_grad(
     # chain every such flip gives the same number: then all of them are named.
     flips = []
     for i, p in sorted(steps, key=lambda s: (nodes[s[0]].op not in ("neg", "sub"), -s[0], s[1])):
-        l = local(i, p)
-        if not l < 0:
+        loc = local(i, p)
+        if not loc < 0:
             continue
-        value = moved([(i, p, -l)])
+        value = moved([(i, p, -loc)])
         if matches(value):
             node = nodes[i]
             labels = [nodes[k].label for k in node.inputs]
             formula = OPERATIONS[node.op].show(p, labels)
-            shown = formula if formula == _num(l) else f"{formula} = {_num(l)}"
+            shown = formula if formula == _num(loc) else f"{formula} = {_num(loc)}"
             flips.append((f"∂{node.label}/∂{labels[p]} = {shown}", bp.node(i), value))
             if len(flips) > 4:
                 break
@@ -696,7 +720,11 @@ def _diagnose_grad(
         found["sign"] = Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value)
     elif flips:
         listed = "; ".join(f"{text} in {where}" for text, where, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
-        found["sign"] = Diagnosis("sign", f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}", flips[0][2])
+        found["sign"] = Diagnosis(
+            "sign",
+            f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}",
+            flips[0][2],
+        )
     else:
         for diagnosis in _sign(given, expected, tolerance):
             found["sign"] = diagnosis
@@ -714,14 +742,20 @@ def _diagnose_grad(
     if len(kinks) > 1 and "kink" not in found:
         # every tie split at once: the kinks may lie on one path, so replay rather than add
         split = {
-            (k, p): 0.5 for k in kinks if OPERATIONS[nodes[k].op].tie_split is not None
-            for p, l in enumerate(bp.rows[k]) if l is not None
+            (k, p): 0.5
+            for k in kinks
+            if OPERATIONS[nodes[k].op].tie_split is not None
+            for p, loc in enumerate(bp.rows[k])
+            if loc is not None
         }
         if split:
             value = bp.replay({**world_local, **split}, wrong_grads)[0][j]
             if matches(value):
                 found["kink"] = Diagnosis(
-                    "kink", "another convention at the kinks: ½ to each input at every tie (--tie split, as PyTorch and JAX do)", value
+                    "kink",
+                    "another convention at the kinks: ½ to each input at every tie "
+                    "(--tie split, as PyTorch and JAX do)",
+                    value,
                 )
 
     return [found[kind] for kind in KINDS if kind in found]
@@ -734,7 +768,7 @@ def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, fl
     row = bp.rows[k]
     if op.one_sided is None or row is None:
         return []
-    positions = [p for p, l in enumerate(row) if l is not None]
+    positions = [p for p, loc in enumerate(row) if loc is not None]
     options = []
     for p in positions:
         below, above = op.one_sided[p]

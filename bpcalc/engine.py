@@ -10,9 +10,10 @@ appears), which applies the op table's scalar rules element-wise or its vjp rule
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from functools import partial
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from .errors import InputError, MissingValuesError, Notice, failure_reason, kink_notice, math_error, suggest
 from .graph import CONST, VAR, Graph, Result, Step
@@ -56,10 +57,14 @@ def run(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = N
         gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
     at = {name: values[graph.names[name]] for name in graph.variables if name in point}
     replay = partial(record_steps, graph, values, record.local, record.contributions)
-    return Result(graph, values, record.grads, record.local, gradient, warnings, tie, shapes, record.contributions, at, replay)
+    return Result(
+        graph, values, record.grads, record.local, gradient, warnings, tie, shapes, record.contributions, at, replay
+    )
 
 
-def record_steps(graph: Graph, values: Sequence, local_rows: Sequence, contribution_rows: Sequence | None) -> list[Step]:
+def record_steps(
+    graph: Graph, values: Sequence, local_rows: Sequence, contribution_rows: Sequence | None
+) -> list[Step]:
     """The reverse pass replayed from its recorded locals, every contribution kept as a Step."""
     steps: list[Step] = []
     backward(graph, values, bytearray(), replay=(local_rows, contribution_rows), steps=steps)
@@ -341,12 +346,25 @@ def _point_notices(graph: Graph, point: Mapping[str, Any]) -> list[Notice]:
     for name in point:
         if name in variables:
             if name in CONSTANTS:
-                notices.append(Notice("constant", f"the value given for '{name}' takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
+                notices.append(
+                    Notice(
+                        "constant",
+                        f"the value given for '{name}' takes precedence over the constant {name} = {CONSTANTS[name]!r}",
+                    )
+                )
         elif name in graph.names:
-            notices.append(Notice("unused", f"'{name}' is assigned in the program, so the value given for it is not used"))
+            notices.append(
+                Notice("unused", f"'{name}' is assigned in the program, so the value given for it is not used")
+            )
         else:
             near = suggest(name, [v for v in graph.variables if v not in point]) if len(point) < 100 else None
-            notices.append(Notice("unused", f"'{name}' is given a value but the expression does not use it" + (f" (did you mean '{near}'?)" if near else "")))
+            notices.append(
+                Notice(
+                    "unused",
+                    f"'{name}' is given a value but the expression does not use it"
+                    + (f" (did you mean '{near}'?)" if near else ""),
+                )
+            )
     return notices
 
 
@@ -360,7 +378,10 @@ def _backward_error(graph: Graph, i: int, op: Op, values: Sequence, p: int, loca
     elif local is not None and not _finite(local):
         text = f"the local derivative {partial} = {op.show(p, labels)} overflows float64"
     elif not _finite(contribution):
-        text = f"the gradient passed to {labels[p]} overflows float64: upstream {_show(up)} × local {partial} = {_show(local)}"
+        text = (
+            f"the gradient passed to {labels[p]} overflows float64: "
+            f"upstream {_show(up)} × local {partial} = {_show(local)}"
+        )
     else:
         text = f"the gradient passed to {labels[p]} overflows float64 when summed over its uses"
     return math_error(graph, i, values, text)

@@ -1,8 +1,9 @@
 """bpcalc's errors, each carrying its data, and the exit codes they map to."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 INPUT_NAMES = ("a", "b", "c")  # how formulas, domains and messages refer to an op's inputs
 
@@ -165,7 +166,9 @@ class StepError(BpcalcError):
 
     exit_code = ExitCode.MATH
 
-    def __init__(self, step: int, message: str, row: int | None = None, cause: BpcalcError | None = None, hint: str = ""):
+    def __init__(
+        self, step: int, message: str, row: int | None = None, cause: BpcalcError | None = None, hint: str = ""
+    ):
         self.step = step  # counting from 1
         self.row = row  # the data row (from 1) whose pass failed, or None
         self.cause = cause  # the MathError of the pass, when a pass failed

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from .errors import FileError
 
@@ -69,7 +70,9 @@ def _regular(name: str, info: os.stat_result, limit: int, kind: str) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise FileError(name, "is not a regular file (a FIFO, device or socket): bpcalc reads only regular files")
     if info.st_size > limit:
-        raise FileError(name, f"is {_size(info.st_size)}, larger than bpcalc's limit of {_size(limit)} for {kind} files")
+        raise FileError(
+            name, f"is {_size(info.st_size)}, larger than bpcalc's limit of {_size(limit)} for {kind} files"
+        )
 
 
 def _reason(exc: OSError) -> str:
@@ -81,7 +84,9 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FileError(name, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): save it as UTF-8") from None
+        raise FileError(
+            name, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}): save it as UTF-8"
+        ) from None
     return text[1:] if text.startswith(BOM) else text
 
 
@@ -112,7 +117,9 @@ def refuse_inputs(output: str | os.PathLike, inputs: Iterable[str | os.PathLike]
         except OSError:  # one of them does not exist: then they differ, unless the names resolve alike
             same = os.path.realpath(out) == os.path.realpath(name)
         if same:
-            raise FileError(out, f"is also an input ({name}): bpcalc does not write over what it reads; choose another output")
+            raise FileError(
+                out, f"is also an input ({name}): bpcalc does not write over what it reads; choose another output"
+            )
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:

@@ -7,8 +7,9 @@ asks whether backprop's value lies between them.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .engine import array_support, forward, leaves, run
 from .errors import InputError, MathError, suggest
@@ -65,7 +66,9 @@ class GradCheck:
         return all(row.ok for row in self.rows)
 
 
-def gradcheck(expr: str | Graph, at: Any = None, *, wrt: str | Iterable[str] | None = None, tie: str = "indicator") -> GradCheck:
+def gradcheck(
+    expr: str | Graph, at: Any = None, *, wrt: str | Iterable[str] | None = None, tie: str = "indicator"
+) -> GradCheck:
     """Compare backprop with central differences for each variable (or each of `wrt`) at the point."""
     from .parse import parse, parse_point
 
@@ -79,13 +82,16 @@ def gradcheck(expr: str | Graph, at: Any = None, *, wrt: str | Iterable[str] | N
     for name in names:
         x = point[name]
         if isinstance(x, float):
-            check.rows.append(_row(graph, point, result, name, x, result.gradient[name], lambda t, name=name: {**point, name: t}))
+            check.rows.append(
+                _row(graph, point, result, name, x, result.gradient[name], lambda t, name=name: {**point, name: t})
+            )
             continue
         # A vector or matrix: one row per element, w[0], W[1,2], each moved on its own.
         import numpy as np
 
         grad = np.asarray(result.gradient[name], dtype=float)
         for index in np.ndindex(*np.shape(x)):
+
             def moved(t, name=name, index=index):
                 array = np.array(point[name], dtype=float)
                 array[index] = t
@@ -166,12 +172,16 @@ def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backpro
         sign = 1.0 if plus is not None else -1.0
         near, far = (plus, at(x + 2 * h)) if plus is not None else (minus, at(x - 2 * h))
         if far is None:
-            return Row(name, x, h, backprop, None, None, "undefined", note="the expression is undefined near this point")
+            return Row(
+                name, x, h, backprop, None, None, "undefined", note="the expression is undefined near this point"
+            )
         numeric = sign * (-3 * f0 + 4 * near[-1] - far[-1]) / (2 * h)
         scale = max(abs(near[-1]), abs(far[-1]), abs(f0))
         note = f"one-sided: the expression is undefined at {name}{'−' if plus is not None else '+'}h"
     else:
-        return Row(name, x, h, backprop, None, None, "undefined", note="the expression is undefined at both x−h and x+h")
+        return Row(
+            name, x, h, backprop, None, None, "undefined", note="the expression is undefined at both x−h and x+h"
+        )
 
     difference = abs(backprop - numeric)
     biggest = max(abs(backprop), abs(numeric))
@@ -186,8 +196,10 @@ def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backpro
     kink = None
     if plus is not None and minus is not None:
         crossed = [
-            k for k, node in enumerate(graph.nodes)
-            if node.op in OPERATIONS and OPERATIONS[node.op].piece is not None
+            k
+            for k, node in enumerate(graph.nodes)
+            if node.op in OPERATIONS
+            and OPERATIONS[node.op].piece is not None
             and _piece(graph, minus, k) != _piece(graph, plus, k)
         ]
         if crossed:

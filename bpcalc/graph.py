@@ -1,8 +1,9 @@
 """The computational graph and the records of its passes: plain data, no math, no I/O."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from .errors import Notice
 

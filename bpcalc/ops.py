@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import INPUT_NAMES
 
@@ -33,7 +33,8 @@ class Op:
     tie_split: tuple[float, ...] | None = None  # locals at a kink under --tie split
     one_sided: tuple[tuple[float, float], ...] | None = None  # at a kink, per input: (from below, from above)
     piece: Callable[..., float] | None = None  # (*inputs) -> which smooth piece they are on; gradcheck's kink test
-    conventions: tuple[tuple[float, str], ...] = ()  # other rules at the kink: (the local every input gets, who uses it)
+    # other rules at the kink: (the local every input gets, who uses it)
+    conventions: tuple[tuple[float, str], ...] = ()
     function: bool = True  # called as name(...); False for the infix and prefix operators
     vjp: tuple[Callable, ...] | None = None  # array ops: (δ, out, *inputs) -> contribution
     shape: Callable[..., tuple] | None = None  # array ops: (*input shapes) -> output shape, or ValueError
@@ -118,7 +119,10 @@ def _sign(a: float) -> float:
 
 
 _SPLIT = "½ to each input at the tie, as PyTorch and JAX do (bpcalc --tie split)"
-_TIE = "a tie gives 0 to both inputs, as the course's indicator rule does (--tie split gives 1/2 each, as PyTorch and JAX do)"
+_TIE = (
+    "a tie gives 0 to both inputs, as the course's indicator rule does "
+    "(--tie split gives 1/2 each, as PyTorch and JAX do)"
+)
 
 
 SCALAR_OPERATIONS: dict[str, Op] = {
@@ -350,8 +354,8 @@ ARRAY_OPERATIONS: dict[str, Op] = {
            vjp=(lambda g, out, k: g[k] if g.ndim > 1 else float(g[k]),), shape=_stack_shape),
         Op("index", _index, formula=("δ at the index, 0 elsewhere", "none", "none"), function=False,
            vjp=(_index_vjp, _no_gradient, _no_gradient), shape=_index_shape),
-        Op("matmul", lambda a, b: a @ b, formula=("δ·{b}ᵀ", "{a}ᵀ·δ"), function=False, symbol="@", tex="{a} \\mathbin{@} {b}",
-           vjp=(_matmul_da, _matmul_db), shape=_matmul_shape),
+        Op("matmul", lambda a, b: a @ b, formula=("δ·{b}ᵀ", "{a}ᵀ·δ"), function=False, symbol="@",
+           tex="{a} \\mathbin{@} {b}", vjp=(_matmul_da, _matmul_db), shape=_matmul_shape),
         Op("dot", lambda a, b: float(a @ b), formula=("δ·{b}", "δ·{a}"),
            vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
            shape=_pair_to_scalar),

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import threading
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import (
     ArityError,
@@ -232,7 +232,8 @@ def _cache_path(grammar: str) -> str | None:
     except OSError:
         return None  # no writable cache: build the parser each time (about 30 ms)
     digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    return os.path.join(folder, f"grammar-{digest}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return os.path.join(folder, f"grammar-{digest}-lark{lark.__version__}-{python}.pickle")
 
 
 def _get_parser():
@@ -277,7 +278,9 @@ FUSED_LOGS = {"softmax": "log_softmax", "sigmoid": "logsigmoid", "softplus": "lo
 def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     """Keep the nodes the output depends on, renumber them, and label the unnamed ones."""
     if not statements:
-        raise ExpressionSyntaxError("the expression is empty", source, len(source), "write an expression such as (x+y)*z")
+        raise ExpressionSyntaxError(
+            "the expression is empty", source, len(source), "write an expression such as (x+y)*z"
+        )
     notices: list[Notice] = []
     last = statements[-1]
     output = last[2] if last[0] == "assign" else last[0]
@@ -285,10 +288,22 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     for statement in statements[:-1]:
         if statement[0] != "assign":
             node = nodes[statement[0]]
-            notices.append(Notice("unused", f"the statement '{source[node.start:node.end]}' is not the last and has no name, so nothing uses it"))
+            notices.append(
+                Notice(
+                    "unused",
+                    f"the statement '{source[node.start : node.end]}' is not the last and has no name, "
+                    "so nothing uses it",
+                )
+            )
     for name in assigned:
         if name in CONSTANTS:
-            notices.append(Notice("constant", f"'{name}' is assigned in the program, which takes precedence over the constant {name} = {CONSTANTS[name]!r}"))
+            notices.append(
+                Notice(
+                    "constant",
+                    f"'{name}' is assigned in the program, which takes precedence over the constant "
+                    f"{name} = {CONSTANTS[name]!r}",
+                )
+            )
 
     # log(softmax(z)) underflows to log(0) = -inf where log_softmax(z) is finite, and so do
     # log(sigmoid(x)) and log(softplus(x)) at x = -800: fuse them, unless the program named
@@ -297,7 +312,9 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
         inner = nodes[node.inputs[0]] if node.op == "log" else None
         if inner is not None and inner.op in FUSED_LOGS and not inner.named:
             node.op, node.inputs = FUSED_LOGS[inner.op], inner.inputs
-            notices.append(Notice("fused", f"'{source[node.start:node.end]}' is computed as {node.op}, which stays finite"))
+            notices.append(
+                Notice("fused", f"'{source[node.start : node.end]}' is computed as {node.op}, which stays finite")
+            )
 
     # Mark what the output depends on: one backward loop over the ids.
     keep = bytearray(output + 1)
@@ -325,7 +342,7 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
 
     # Generated labels n1, n2, ... must not collide with the program's names.
     prefix = "n"
-    while any(name.startswith(prefix) and name[len(prefix):].isdigit() for name in names):
+    while any(name.startswith(prefix) and name[len(prefix) :].isdigit() for name in names):
         prefix = "_" + prefix
     count = 0
     for node in kept:
@@ -371,11 +388,18 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
     # terminals the post-lexer always accepts, such as the new line.
     terminals = getattr(exc, "accepts", None) or getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
     expected = sorted({_describe(t, parser) for t in terminals})
-    wanted = f"expected {', '.join(expected[:-1])} or {expected[-1]}" if len(expected) > 1 else (f"expected {expected[0]}" if expected else "")
+    wanted = (
+        f"expected {', '.join(expected[:-1])} or {expected[-1]}"
+        if len(expected) > 1
+        else (f"expected {expected[0]}" if expected else "")
+    )
 
     if isinstance(exc, UnexpectedCharacters):
         char = source[pos] if pos < len(source) else ""
-        hint = "bpcalc reads numbers, names, + - * / ^ ** @, ( ), [ ], commas, ; or new lines between statements, = and # comments"
+        hint = (
+            "bpcalc reads numbers, names, + - * / ^ ** @, ( ), [ ], commas, ; or new lines between statements, "
+            "= and # comments"
+        )
         return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, hint)
     if not isinstance(exc, UnexpectedToken):
         return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
@@ -394,7 +418,7 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
     if token.type == "EQUAL":
         hint = (
             "bpcalc has no comparisons"
-            if source.startswith("=", pos + 1) or source[pos - 1:pos] == "="
+            if source.startswith("=", pos + 1) or source[pos - 1 : pos] == "="
             else "'=' names a value at the start of a statement, as in q = x + y"
         )
         return ExpressionSyntaxError("unexpected '='", source, pos, hint)
@@ -519,7 +543,9 @@ def _nested_lists(name: str, text: str) -> list:
         if top is not None:
             break
     if top is None or text[pos:].strip():
-        raise PointError(f"the value of {name}, '{text}', is not a number or an array such as [1, 2] or [[1, 2], [3, 4]]")
+        raise PointError(
+            f"the value of {name}, '{text}', is not a number or an array such as [1, 2] or [[1, 2], [3, 4]]"
+        )
     return top
 
 
@@ -535,7 +561,8 @@ def _to_array(name: str, nested):
         raise PointError(f"the value of {name} holds true or false, not numbers")
     if array is None or array.dtype.kind not in "iuf":  # ragged, or booleans, strings, objects
         raise PointError(
-            f"the value of {name} is not a rectangular array of numbers", "rows must have equal lengths, as in [[1, 2], [3, 4]]"
+            f"the value of {name} is not a rectangular array of numbers",
+            "rows must have equal lengths, as in [[1, 2], [3, 4]]",
         )
     array = array.astype(float)
     if array.size == 0 or array.ndim == 0:
@@ -548,7 +575,9 @@ def _to_array(name: str, nested):
 def _to_float(name: str, value: object) -> float:
     if isinstance(value, str):
         if not _NUMBER.fullmatch(value):
-            raise PointError(f"the value of {name}, '{value}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3")
+            raise PointError(
+                f"the value of {name}, '{value}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3"
+            )
         number = float(value)
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):  # also NumPy's scalars
         try:

@@ -427,12 +427,15 @@ def diff(
             _check_tree(tree_size(output), "the output")
             derivatives = {}
             for name in names:
-                derivatives[name] = _derivative(sp, graph, namespace, whole, name, variables, keep_names, simplify, stats)
+                derivatives[name] = _derivative(
+                    sp, graph, namespace, whole, name, variables, keep_names, simplify, stats
+                )
             function = namespace.finish(output)
             function_size = sp.count_ops(function) if stats else 0
     except RecursionError:
         raise InputError(
-            "the expression is nested too deeply for SymPy", f"bpcalc diff handles graphs of up to about {MAX_NODES} nodes"
+            "the expression is nested too deeply for SymPy",
+            f"bpcalc diff handles graphs of up to about {MAX_NODES} nodes",
         ) from None
     except Expired as exc:
         if exc.args[0] != deadline:
@@ -557,7 +560,11 @@ def _printer(sp: Any, kind: str) -> Any:
         def _print_Heaviside(self, expr, exp=None):
             arg, at_zero = expr.args[0], expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
             inside = f"{self._print(arg)} > 0"
-            tex = rf"\left[{inside}\right]" if at_zero == 0 else rf"H_{{{self._print(at_zero)}}}\left({self._print(arg)}\right)"
+            tex = (
+                rf"\left[{inside}\right]"
+                if at_zero == 0
+                else rf"H_{{{self._print(at_zero)}}}\left({self._print(arg)}\right)"
+            )
             return f"{tex}^{{{exp}}}" if exp else tex
 
     _PRINTERS["str"], _PRINTERS["latex"] = Text(), Latex()
@@ -601,7 +608,9 @@ def closed_forms(result: Result) -> dict[str, ClosedForm]:
             exact = expr.evalf(30, subs=point)
             value = float(exact)
         except (TypeError, ValueError, OverflowError):
-            raise SymbolicMismatch(f"the closed form of ∂{result.output}/∂{name}, {text(expr)}, has no number at the point") from None
+            raise SymbolicMismatch(
+                f"the closed form of ∂{result.output}/∂{name}, {text(expr)}, has no number at the point"
+            ) from None
         backprop = result.gradient[name]
         scale = max(abs(value), abs(backprop), largest.get(graph.names[name], 0.0))
         if abs(value - backprop) > RTOL * scale:

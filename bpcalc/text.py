@@ -13,7 +13,9 @@ import re
 # OSC title, CR overwrites a line), DEL, the line and paragraph separators, and the
 # bidirectional controls that reorder what a reader sees (Trojan Source, CVE-2021-42574).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_NEWLINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -30,7 +32,8 @@ def visible(text: str, *, newlines: bool = False) -> str:
     """`text` with every control character shown as an escape (ESC as \\x1b, a tab as \\t).
 
     With `newlines=True` a line break and a tab stay as they are (a message of several
-    lines, a caret under a program's line); everything else that could move the cursor, recolour, retitle or reorder is escaped.
+    lines, a caret under a program's line); everything else that could move the cursor, recolour,
+    retitle or reorder is escaped.
     Text without control characters is returned unchanged.
     """
     pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL

@@ -9,9 +9,10 @@ or leaves the math undefined is redrawn with the next attempt number.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .errors import AnswerError, BpcalcError
 
@@ -57,20 +58,31 @@ def grid(name: str, entry: Any, *, where: str, path: str) -> tuple[float, ...]:
     if isinstance(entry, list):
         values = [_number(v) for v in entry]
         if not values or any(v is None for v in values):
-            raise AnswerError(f"{where}random: {name} must list numbers to choose from, e.g. {name} = [-1, 1]", path=path, item=name)
+            raise AnswerError(
+                f"{where}random: {name} must list numbers to choose from, e.g. {name} = [-1, 1]", path=path, item=name
+            )
         if len(set(values)) != len(values):
             raise AnswerError(f"{where}random: {name} lists a choice twice", path=path, item=name)
         return tuple(float(v) for v in values)  # type: ignore[arg-type]
     if not isinstance(entry, Mapping):
         raise AnswerError(
             f"{where}random: {name} must be a range or a list of choices",
-            f"e.g. {name} = {{ min = -3, max = 3, step = 0.5 }} or {name} = [-1, 1]", path=path, item=name,
+            f"e.g. {name} = {{ min = -3, max = 3, step = 0.5 }} or {name} = [-1, 1]",
+            path=path,
+            item=name,
         )
     unknown = [k for k in entry if k not in ("min", "max", "step")]
     if unknown:
-        raise AnswerError(f"{where}random: {name} has an unknown key '{unknown[0]}' (keys: min, max, step)", path=path, item=name)
+        raise AnswerError(
+            f"{where}random: {name} has an unknown key '{unknown[0]}' (keys: min, max, step)", path=path, item=name
+        )
     if "min" not in entry or "max" not in entry:
-        raise AnswerError(f"{where}random: {name} needs min and max", f"e.g. {name} = {{ min = -3, max = 3, step = 0.5 }}", path=path, item=name)
+        raise AnswerError(
+            f"{where}random: {name} needs min and max",
+            f"e.g. {name} = {{ min = -3, max = 3, step = 0.5 }}",
+            path=path,
+            item=name,
+        )
     low, high, step = _number(entry["min"]), _number(entry["max"]), _number(entry.get("step", 1))
     if low is None or high is None or step is None:
         raise AnswerError(f"{where}random: {name}'s min, max and step must be numbers", path=path, item=name)
@@ -81,24 +93,39 @@ def grid(name: str, entry: Any, *, where: str, path: str) -> tuple[float, ...]:
     count = (high - low) / step
     if count != count.to_integral_value():
         raise AnswerError(
-            f"{where}random: {name}'s step {entry.get('step', 1)} does not divide the range {entry['min']} to {entry['max']}",
-            "choose a step that fits a whole number of times, so both ends are on the grid", path=path, item=name,
+            f"{where}random: {name}'s step {entry.get('step', 1)} does not divide the range "
+            f"{entry['min']} to {entry['max']}",
+            "choose a step that fits a whole number of times, so both ends are on the grid",
+            path=path,
+            item=name,
         )
     if count + 1 > MAX_GRID:
-        raise AnswerError(f"{where}random: {name} would take {int(count) + 1} values (at most {MAX_GRID}): use a larger step", path=path, item=name)
+        raise AnswerError(
+            f"{where}random: {name} would take {int(count) + 1} values (at most {MAX_GRID}): use a larger step",
+            path=path,
+            item=name,
+        )
     return tuple(float(low + k * step) for k in range(int(count) + 1))
 
 
 def parse_random(data: Any, *, names: Sequence[str], fixed: Sequence[str], where: str, path: str) -> RandomSpec:
     """A problem's [problems.random] table, checked against the program's variable names and its fixed `at`."""
     if not isinstance(data, Mapping) or not data:
-        raise AnswerError(f"{where}random must be a table of parameters", "e.g. [problems.random] w = { min = -3, max = 3, step = 0.5 }", path=path)
+        raise AnswerError(
+            f"{where}random must be a table of parameters",
+            "e.g. [problems.random] w = { min = -3, max = 3, step = 0.5 }",
+            path=path,
+        )
     params = []
     for name, entry in data.items():
         if name in _SPEC_KEYS:
             continue
         if name not in names:
-            raise AnswerError(f"{where}random: the program has no variable '{name}' (variables: {', '.join(names)})", path=path, item=name)
+            raise AnswerError(
+                f"{where}random: the program has no variable '{name}' (variables: {', '.join(names)})",
+                path=path,
+                item=name,
+            )
         if name in fixed:
             raise AnswerError(f"{where}random: {name} is both drawn and given in at: keep one", path=path, item=name)
         params.append((name, grid(name, entry, where=where, path=path)))
@@ -109,13 +136,15 @@ def parse_random(data: Any, *, names: Sequence[str], fixed: Sequence[str], where
     if isinstance(nonzero, str):
         nonzero = [nonzero]
     if not isinstance(nonzero, list) or not all(isinstance(n, str) for n in nonzero):
-        raise AnswerError(f"{where}random: nonzero must list names, e.g. nonzero = [\"w\"]", path=path, item="nonzero")
+        raise AnswerError(f'{where}random: nonzero must list names, e.g. nonzero = ["w"]', path=path, item="nonzero")
     spec = RandomSpec(tuple(params), avoid, tuple(nonzero))
     if not params:
         raise AnswerError(f"{where}random draws no parameter", path=path)
     missing = [name for name in names if name not in fixed and name not in spec.names]
     if missing:
-        raise AnswerError(f"{where}no value for {', '.join(missing)}: give it in at or draw it in random", path=path, item=missing[0])
+        raise AnswerError(
+            f"{where}no value for {', '.join(missing)}: give it in at or draw it in random", path=path, item=missing[0]
+        )
     for name in spec.nonzero:
         grid_of = dict(spec.params).get(name)
         if grid_of is not None and all(v == 0 for v in grid_of):
@@ -160,7 +189,8 @@ def draw(
 
 
 def student_key(fields: Mapping[str, Any]) -> str | None:
-    """The key a student's variant is drawn from: `variant` if given, else the first of id, sis_id, login, email, name."""
+    """The key a student's variant is drawn from: `variant` if given, else the first of id, sis_id, login, email,
+    name."""
     for field in ("variant", *IDENTITY_KEYS, "name"):
         value = fields.get(field)
         if isinstance(value, bool) or value is None:
@@ -178,4 +208,14 @@ def numbered(n: int) -> str:
     return f"#{n}"
 
 
-__all__ = ["RandomSpec", "parse_random", "grid", "draw", "draw_point", "student_key", "numbered", "IDENTITY_KEYS", "MAX_ATTEMPTS"]
+__all__ = [
+    "RandomSpec",
+    "parse_random",
+    "grid",
+    "draw",
+    "draw_point",
+    "student_key",
+    "numbered",
+    "IDENTITY_KEYS",
+    "MAX_ATTEMPTS",
+]

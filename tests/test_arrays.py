@@ -129,13 +129,17 @@ def assert_matches_finite_differences(expr: str, point: dict, names) -> None:
     result = bpcalc.grad(expr, at=point)
     for name in names:
         got = result.gradient[name]
-        assert np.shape(got) == np.shape(point[name]), f"∂/∂{name} has shape {np.shape(got)}, its input {np.shape(point[name])}"
+        shapes = f"∂/∂{name} has shape {np.shape(got)}, its input {np.shape(point[name])}"
+        assert np.shape(got) == np.shape(point[name]), shapes
         if np.ndim(point[name]) == 0:
             assert isinstance(got, float), f"∂/∂{name} of a number is {type(got).__name__}, not a float"
         fd = central_difference(expr, point, name)
         scale = 1.0 + float(np.max(np.abs(fd)))
         np.testing.assert_allclose(
-            got, fd, rtol=1e-5, atol=1e-6 * scale,
+            got,
+            fd,
+            rtol=1e-5,
+            atol=1e-6 * scale,
             err_msg=f"{expr} at {point}: ∂/∂{name} differs from central differences",
         )
 
@@ -335,8 +339,11 @@ def numpy_mlp_backprop(p: dict, hidden: str, loss: str) -> dict:
 def test_mlp_against_a_numpy_delta_rule(hidden, loss, seed):
     rng = np.random.default_rng(seed)
     p = {
-        "x": rng.normal(size=3), "W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
-        "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2),
+        "x": rng.normal(size=3),
+        "W1": rng.normal(size=(4, 3)),
+        "b1": rng.normal(size=4),
+        "W2": rng.normal(size=(2, 4)),
+        "b2": rng.normal(size=2),
     }
     p["t"] = np.array([1.0, 0.0]) if loss == "cross_entropy" else rng.uniform(size=2)
     output = "L = sum((sigmoid(s2) - t)^2)" if loss == "squared" else "L = cross_entropy(s2, t)"
@@ -440,7 +447,9 @@ def test_unary_scalar_op_element_wise_matches_finite_differences(op, data):
 @pytest.mark.parametrize("op", [name for name, case in SCALAR_CASES.items() if len(case) == 3])
 def test_binary_scalar_op_with_broadcasting_matches_finite_differences(op, data):
     template, elements_a, elements_b = SCALAR_CASES[op]
-    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3), label="shapes")
+    shapes = data.draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3), label="shapes"
+    )
     (shape_a, shape_b), out_shape = shapes.input_shapes, shapes.result_shape
     a = draw_array(data.draw, shape_a, elements_a)
     b = draw_array(data.draw, shape_b, elements_b)
@@ -449,7 +458,15 @@ def test_binary_scalar_op_with_broadcasting_matches_finite_differences(op, data)
 
 
 # the broadcasting pairs named in the issue, for every binary op, with fixed seeds
-NAMED_PAIRS = [((3,), (2, 3)), ((2, 3), (3,)), ((), (3,)), ((2, 2), ()), ((2, 1), (1, 3)), ((1, 3), (2, 1)), ((2, 1), (2, 3))]
+NAMED_PAIRS = [
+    ((3,), (2, 3)),
+    ((2, 3), (3,)),
+    ((), (3,)),
+    ((2, 2), ()),
+    ((2, 1), (1, 3)),
+    ((1, 3), (2, 1)),
+    ((2, 1), (2, 3)),
+]
 
 
 def sample(rng: np.random.Generator, elements, shape: tuple):
@@ -592,8 +609,16 @@ def test_transpose_of_a_number_is_the_number():
 
 def test_a_chain_of_array_ops_matches_finite_differences():
     rng = np.random.default_rng(11)
-    point = {"W": rng.normal(size=(3, 2)), "v": rng.normal(size=2), "u": rng.normal(size=3), "y": np.array([0.2, 0.5, 0.3])}
-    expr = "h = tanh(W @ v) + u; s = softmax(h); L = cross_entropy(h, y) + dot(s, u)^2 + mean(outer(u, v)) + sum(transpose(W) @ u)"
+    point = {
+        "W": rng.normal(size=(3, 2)),
+        "v": rng.normal(size=2),
+        "u": rng.normal(size=3),
+        "y": np.array([0.2, 0.5, 0.3]),
+    }
+    expr = (
+        "h = tanh(W @ v) + u; s = softmax(h); "
+        "L = cross_entropy(h, y) + dot(s, u)^2 + mean(outer(u, v)) + sum(transpose(W) @ u)"
+    )
     assert_matches_finite_differences(expr, point, ["W", "v", "u", "y"])
 
 
@@ -605,7 +630,7 @@ def reference_broadcast_gradient(weights: np.ndarray, shape: tuple, factor=None)
     mapping it to the element of a that broadcasting read (size-1 axes read index 0)."""
     out = np.zeros(shape)
     for o in np.ndindex(weights.shape):
-        trailing = o[len(o) - len(shape):] if shape else ()
+        trailing = o[len(o) - len(shape) :] if shape else ()
         source = tuple(0 if size == 1 else i for i, size in zip(trailing, shape))
         out[source] += weights[o] * (1.0 if factor is None else np.broadcast_to(factor, weights.shape)[o])
     return out
@@ -644,7 +669,9 @@ def test_gradients_have_their_inputs_shapes_and_sum_over_stretched_axes(shape_a,
 
 
 def test_a_scalar_receiving_from_arrays_gets_a_float():
-    result = bpcalc.grad("sum(s * v) + mean(W * s) + s", at={"s": 2.0, "v": np.array([1.0, 2.0, 3.0]), "W": np.ones((2, 2))})
+    result = bpcalc.grad(
+        "sum(s * v) + mean(W * s) + s", at={"s": 2.0, "v": np.array([1.0, 2.0, 3.0]), "W": np.ones((2, 2))}
+    )
     assert type(result.gradient["s"]) is float
     assert result.gradient["s"] == 6.0 + 1.0 + 1.0
 
@@ -667,13 +694,23 @@ SHAPE_ERRORS = [
     ("matmul misfit", "sum(W @ a)", "W=[[1,2,3],[4,5,6]],a=[1,2]", ["W @ a", "(2, 3)", "(2,)"]),
     ("matmul of a number", "sum(W @ s)", "W=[[1,2],[3,4]],s=2", ["W @ s", "(2, 2)", "()"]),
     ("element-wise misfit", "sum(u + v)", "u=[1,2],v=[1,2,3]", ["u + v", "(2,)", "(3,)"]),
-    ("element-wise misfit of matrices", "sum(A * B)", "A=[[1,2],[3,4]],B=[[1,2,3],[4,5,6]]", ["A * B", "(2, 2)", "(2, 3)"]),
+    (
+        "element-wise misfit of matrices",
+        "sum(A * B)",
+        "A=[[1,2],[3,4]],B=[[1,2,3],[4,5,6]]",
+        ["A * B", "(2, 2)", "(2, 3)"],
+    ),
     ("dot of different lengths", "dot(u, v)", "u=[1,2],v=[1,2,3]", ["dot(u, v)", "(2,)", "(3,)"]),
     ("dot of a matrix", "dot(A, v)", "A=[[1,2],[3,4]],v=[1,2]", ["dot(A, v)", "(2, 2)"]),
     ("softmax of a matrix", "sum(softmax(A))", "A=[[1,2],[3,4]]", ["softmax(A)", "(2, 2)"]),
     ("log_softmax of a matrix", "sum(log_softmax(A))", "A=[[1,2],[3,4]]", ["log_softmax(A)", "(2, 2)"]),
     ("logsumexp of a number", "logsumexp(s)", "s=1", ["logsumexp(s)", "()"]),
-    ("cross_entropy of different lengths", "cross_entropy(z, y)", "z=[1,2,3],y=[0,1]", ["cross_entropy(z, y)", "(3,)", "(2,)"]),
+    (
+        "cross_entropy of different lengths",
+        "cross_entropy(z, y)",
+        "z=[1,2,3],y=[0,1]",
+        ["cross_entropy(z, y)", "(3,)", "(2,)"],
+    ),
     ("outer of a matrix", "sum(outer(A, v))", "A=[[1,2],[3,4]],v=[1,2]", ["outer(A, v)", "(2, 2)"]),
     ("vector output", "2*w", "w=[1,2]", ["2*w", "(2,)", "sum"]),
     ("matrix output", "W @ W", "W=[[1,2],[3,4]]", ["W @ W", "(2, 2)", "sum"]),

@@ -20,7 +20,7 @@ from bpcalc.assignment import (
 from bpcalc.check import Tolerance
 from bpcalc.cli import app
 from bpcalc.errors import AnswerError, MathError
-from bpcalc.render.check_json import gradescope, graded_dict, grades_jsonl, key_dict
+from bpcalc.render.check_json import graded_dict, grades_jsonl, gradescope, key_dict
 from bpcalc.render.check_table import grades_table, key_report, to_text
 from bpcalc.render.check_text import grades_csv, key_markdown, key_toml
 
@@ -155,7 +155,11 @@ def test_problem_settings_override_the_file(tmp_path):
         ("[[problems]]\nexpresion = 'x'\n", "did you mean 'expression'"),
         ("[[problems]]\nat = 'x=1'\n", "give the expression"),
         ("[[problems]]\nexpression = 'x'\nprogram = 'x'\n", "give the expression"),
-        ("[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n", "two problems have the id 'a'"),
+        (
+            "[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n"
+            "[[problems]]\nid = 'a'\nexpression = 'x'\nat = 'x=1'\n",
+            "two problems have the id 'a'",
+        ),
         ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = ['df/dy']\n", "problem 1: ask: 'df/dy'"),
         ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = ['x', 'x']\n", "lists x twice"),
         ("[[problems]]\nexpression = 'x'\nat = 'x=1'\nask = 3\n", "ask must be a list"),
@@ -255,7 +259,7 @@ def test_one_problem_answers_at_the_top(tmp_path):
     hw_path.write_text("[[problems]]\nexpression = 'x*x + x'\nat = 'x=3'\n", encoding="utf-8")
     hw = load_assignment(hw_path)
     path = tmp_path / "s.toml"
-    path.write_text('f = 12\n[grad]\nx = 7\n', encoding="utf-8")
+    path.write_text("f = 12\n[grad]\nx = 7\n", encoding="utf-8")
     graded = check_submission(hw, read_submission(path, hw))
     assert graded.score == 2 and graded.ok
 
@@ -303,7 +307,10 @@ def test_a_malformed_answer_breaks_the_submission(homework, tmp_path):
 
 def test_points_split_evenly(tmp_path):
     path = tmp_path / "hw.toml"
-    path.write_text("[[problems]]\nexpression = 'x*y'\nat = 'x=2,y=3'\nask = ['f', 'df/dx', 'df/dy']\npoints = 1\n", encoding="utf-8")
+    path.write_text(
+        "[[problems]]\nexpression = 'x*y'\nat = 'x=2,y=3'\nask = ['f', 'df/dx', 'df/dy']\npoints = 1\n",
+        encoding="utf-8",
+    )
     hw = load_assignment(path)
     sub = tmp_path / "s.toml"
     sub.write_text('[1]\nf = 6\n"df/dx" = 3\n', encoding="utf-8")
@@ -317,7 +324,10 @@ def test_submission_files_skip_other_files_and_the_assignment(folder, homework):
     (folder / "hw.toml").write_text(homework.read_text(), encoding="utf-8")
     names = [f.name for f in submission_files([folder], exclude=[folder / "hw.toml"])]
     assert names == ["alice.toml", "bob.json", "carol.toml"]
-    assert [f.name for f in submission_files([folder / "bob.json", folder / "README.txt"])] == ["bob.json", "README.txt"]
+    assert [f.name for f in submission_files([folder / "bob.json", folder / "README.txt"])] == [
+        "bob.json",
+        "README.txt",
+    ]
 
 
 def test_submission_files_errors(tmp_path):
@@ -343,7 +353,9 @@ def test_grade_a_folder_with_a_malformed_file(folder, homework):
 def test_two_files_of_one_student_keep_apart(tmp_path, homework):
     hw = load_assignment(homework)
     for name in ("ann.toml", "ann.json"):
-        (tmp_path / name).write_text('student = "Ann"\n' if name.endswith("toml") else '{"student": "Ann"}', encoding="utf-8")
+        (tmp_path / name).write_text(
+            'student = "Ann"\n' if name.endswith("toml") else '{"student": "Ann"}', encoding="utf-8"
+        )
     graded = grade(hw, [tmp_path / "ann.toml", tmp_path / "ann.json"])
     assert [g.student for g in graded] == ["Ann (ann.toml)", "Ann (ann.json)"]
 
@@ -354,12 +366,33 @@ def test_csv_and_jsonl(folder, homework):
     rows = list(csv.DictReader(io.StringIO(grades_csv(graded, hw))))
     assert [r["student"] for r in rows] == ["alice", "Bob B.", "carol"]
     assert rows[0]["score"] == "11" and rows[0]["max_score"] == "11" and rows[0]["wrong"] == ""
-    assert rows[1]["problem 1"] == "2" and rows[1]["wrong"].split() == ["1:df/dz", "1:df/dq", "1:df/dy", "1:df/dx", "2:df/dw", "fanout:df/dx"]
+    assert rows[1]["problem 1"] == "2" and rows[1]["wrong"].split() == [
+        "1:df/dz",
+        "1:df/dq",
+        "1:df/dy",
+        "1:df/dx",
+        "2:df/dw",
+        "fanout:df/dx",
+    ]
     assert rows[2]["score"] == "" and "not valid TOML" in rows[2]["error"]
     lines = [json.loads(line) for line in grades_jsonl(graded).splitlines()]
-    assert lines[0] == {"student": "alice", "file": str(folder / "alice.toml"), "score": 11, "max_score": 11,
-                        "problems": {"1": 6, "2": 3, "fanout": 2}, "wrong": [], "error": None}
-    assert lines[1]["wrong"][0] == {"problem": "1", "asked": "df/dz", "given": -4, "right": 3, "verdict": "wrong", "diagnoses": ["swap"]}
+    assert lines[0] == {
+        "student": "alice",
+        "file": str(folder / "alice.toml"),
+        "score": 11,
+        "max_score": 11,
+        "problems": {"1": 6, "2": 3, "fanout": 2},
+        "wrong": [],
+        "error": None,
+    }
+    assert lines[1]["wrong"][0] == {
+        "problem": "1",
+        "asked": "df/dz",
+        "given": -4,
+        "right": 3,
+        "verdict": "wrong",
+        "diagnoses": ["swap"],
+    }
     assert lines[2]["score"] is None and lines[2]["error"]
 
 
@@ -377,8 +410,16 @@ def test_gradescope_results(homework, folder):
     results = gradescope(graded)
     json.dumps(results, allow_nan=False)
     assert results["score"] == 5
-    assert [t["name"] for t in results["tests"]] == ["Problem 1: the (x+y)*z graph", "Problem 2: hinge loss", "Problem fanout"]
-    assert [(t["score"], t["max_score"], t["status"]) for t in results["tests"]] == [(2, 6, "failed"), (2, 3, "failed"), (1, 2, "failed")]
+    assert [t["name"] for t in results["tests"]] == [
+        "Problem 1: the (x+y)*z graph",
+        "Problem 2: hinge loss",
+        "Problem fanout",
+    ]
+    assert [(t["score"], t["max_score"], t["status"]) for t in results["tests"]] == [
+        (2, 6, "failed"),
+        (2, 3, "failed"),
+        (1, 2, "failed"),
+    ]
     first = results["tests"][0]["output"]
     assert "∂f/∂z = -4: wrong, the right value is 3 (the first wrong gradient" in first
     assert "Follows from your answer ∂f/∂q = 3: this step itself is right." in first
@@ -387,7 +428,11 @@ def test_gradescope_results(homework, folder):
     (good,) = grade(hw, [folder / "alice.toml"])
     assert gradescope(good)["score"] == 11 and all(t["status"] == "passed" for t in gradescope(good)["tests"])
     (broken,) = grade(hw, [folder / "carol.toml"])
-    assert gradescope(broken) == {"score": 0, "output": f"Your answer file could not be graded: {broken.error}", "tests": []}
+    assert gradescope(broken) == {
+        "score": 0,
+        "output": f"Your answer file could not be graded: {broken.error}",
+        "tests": [],
+    }
 
 
 # ---------------------------------------------------------------- the key

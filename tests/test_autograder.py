@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bpcalc.autograder import build, build_wheel, find_answer_file, requirements, run
-from bpcalc.errors import AnswerError, InputError
+from bpcalc.errors import AnswerError, BpcalcError, InputError
 
 HOMEWORK = '''
 title = "Homework 3"
@@ -51,8 +51,29 @@ f = 0.5
 '''
 
 # Gradescope's documented fields (autograder_samples docs/specs.md)
-TOP_FIELDS = {"score", "execution_time", "output", "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
-TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags", "visibility", "extra_data"}
+TOP_FIELDS = {
+    "score",
+    "execution_time",
+    "output",
+    "visibility",
+    "stdout_visibility",
+    "extra_data",
+    "tests",
+    "leaderboard",
+}
+TEST_FIELDS = {
+    "score",
+    "max_score",
+    "status",
+    "name",
+    "name_format",
+    "number",
+    "output",
+    "output_format",
+    "tags",
+    "visibility",
+    "extra_data",
+}
 VISIBILITY = {"visible", "hidden", "after_due_date", "after_published"}
 
 
@@ -138,7 +159,7 @@ def test_bad_options_and_assignment(homework, tmp_path):
         build(homework, tmp_path / "a.zip", python_deps="newest")
     broken = tmp_path / "broken.toml"
     broken.write_text('[[problems]]\nexpression = "x +"\nat = "x=1"\n', encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(BpcalcError):
         build(broken, tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
     with pytest.raises(InputError, match="also an input"):
@@ -214,7 +235,9 @@ def _venv_with_parent_packages(root: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     purelib = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     parent = [p for p in site.getsitepackages() if Path(p).is_dir()]
     Path(purelib, "parent-packages.pth").write_text("\n".join(parent) + "\n")
@@ -234,18 +257,28 @@ def test_run_autograder_for_real(tmp_path, homework):
     pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "--version"], capture_output=True, env=env)
     if pip.returncode != 0:
         pytest.skip("pip is not importable from the new virtual environment")
-    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    setup = subprocess.run(
+        ["bash", str(root / "source" / "setup.sh")], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert setup.returncode == 0, setup.stderr
     where = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import bpcalc; print(bpcalc.__file__)"],
-        cwd=root, env=env, capture_output=True, text=True, check=True,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert Path(where).is_relative_to(venv), where  # bpcalc from the wheel, not from this checkout
     (root / "submission" / "folder").mkdir()
     wrong = RIGHT.replace('"df/dq" = -4', '"df/dq" = 4').replace('"df/dx" = -4', '"df/dx" = 4')
     (root / "submission" / "folder" / "answers.toml").write_text(wrong)
-    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"name": "Ada", "email": "ada@x.edu", "sid": "17"}]}))
-    done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    (root / "submission_metadata.json").write_text(
+        json.dumps({"users": [{"name": "Ada", "email": "ada@x.edu", "sid": "17"}]})
+    )
+    done = subprocess.run(
+        [str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((root / "results" / "results.json").read_text())
     _check_results(data)
@@ -259,7 +292,9 @@ def test_run_autograder_for_real(tmp_path, homework):
     # an empty submission still gets a results.json, in the student's words
     shutil.rmtree(root / "submission")
     (root / "submission").mkdir()
-    done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     data = json.loads((root / "results" / "results.json").read_text())
     assert done.returncode == 0 and data["score"] == 0 and "no answer file" in data["output"]
 

@@ -102,7 +102,17 @@ def test_a_key_that_is_no_name():
 
 @pytest.mark.parametrize(
     "text, value",
-    [("3", 3.0), ("-0.25", -0.25), (".5", 0.5), ("1e-3", 1e-3), ("-1/3", -1 / 3), ("1 / 4", 0.25), ("−4", -4.0), (7, 7.0), (2.5, 2.5)],
+    [
+        ("3", 3.0),
+        ("-0.25", -0.25),
+        (".5", 0.5),
+        ("1e-3", 1e-3),
+        ("-1/3", -1 / 3),
+        ("1 / 4", 0.25),
+        ("−4", -4.0),
+        (7, 7.0),
+        (2.5, 2.5),
+    ],
 )
 def test_answer_values(text, value):
     assert answer_value(text, item="q") == value
@@ -115,7 +125,12 @@ def test_answer_values_that_are_not_numbers(text):
 
 
 def test_items_from_the_notation():
-    assert answer_items("q=3, f=-12; df/dq=-4\n d/dx = -1/2") == [("q", "3"), ("f", "-12"), ("df/dq", "-4"), ("d/dx", "-1/2")]
+    assert answer_items("q=3, f=-12; df/dq=-4\n d/dx = -1/2") == [
+        ("q", "3"),
+        ("f", "-12"),
+        ("df/dq", "-4"),
+        ("d/dx", "-1/2"),
+    ]
 
 
 @pytest.mark.parametrize("text", ["q", "q=", "=3", "q=3, f"])
@@ -224,7 +239,9 @@ def test_places_in_a_check():
     assert verdicts == {"f": "right", "∂f/∂w": "wrong", "∂f/∂x": "right"}  # ∂f/∂w = -0.2007 rounds to -0.20
 
 
-@pytest.mark.parametrize("kwargs", [{"rtol": -1}, {"atol": float("inf")}, {"places": -1}, {"places": 13}, {"rtol": "x"}])
+@pytest.mark.parametrize(
+    "kwargs", [{"rtol": -1}, {"atol": float("inf")}, {"places": -1}, {"places": 13}, {"rtol": "x"}]
+)
 def test_bad_tolerances(kwargs):
     with pytest.raises(InputError):
         Tolerance(**kwargs)
@@ -535,7 +552,12 @@ def test_cli_answers_from_files(tmp_path):
     js.write_text('{"q": 3, "df/dz": -4}', encoding="utf-8")
     result = invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(js), "--expect", "f=-12")
     assert result.exit_code == 1
-    assert [r["asked"] for r in json.loads(invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(js), "--json").stdout)["rows"]] == ["q", "df/dz"]
+    assert [
+        r["asked"]
+        for r in json.loads(invoke("check", HEADLINE, "--at", HEADLINE_AT, "--answers", str(js), "--json").stdout)[
+            "rows"
+        ]
+    ] == ["q", "df/dz"]
 
 
 def test_cli_a_malformed_answer_file(tmp_path):
@@ -618,8 +640,14 @@ def test_json_paths_import_no_rich(tmp_path, args):
     answers.write_text('{"f": 12, "d/dx": 6}', encoding="utf-8")
     args = [str(hw) if a == "HW" else str(answers) if a == "ANSWERS" else a for a in args]
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "bpcalc", *args], capture_output=True, text=True,
-                          encoding="utf-8", env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bpcalc", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     json.loads(proc.stdout.splitlines()[0])
     modules = _imported(proc.stderr)
@@ -630,8 +658,16 @@ def test_json_paths_import_no_rich(tmp_path, args):
 # ---------------------------------------------------------------- the replay and its linear shortcut
 
 
-@pytest.mark.parametrize("expr, at", [(HEADLINE, HEADLINE_AT), (LAYER, LAYER_AT), (TANH, TANH_AT), ("x*x + x", "x=3"),
-                                      ("q = x*y; f = q*q + sin(q)", "x=2,y=3")])
+@pytest.mark.parametrize(
+    "expr, at",
+    [
+        (HEADLINE, HEADLINE_AT),
+        (LAYER, LAYER_AT),
+        (TANH, TANH_AT),
+        ("x*x + x", "x=3"),
+        ("q = x*y; f = q*q + sin(q)", "x=2,y=3"),
+    ],
+)
 def test_the_sensitivities_predict_every_replayed_change(expr, at):
     """Each diagnosis moves j's gradient by (change) × sensitivity; a full replay must agree."""
     from bpcalc.check import _Pass
@@ -640,7 +676,7 @@ def test_the_sensitivities_predict_every_replayed_change(expr, at):
     bp = _Pass(result)
     received, passed = bp.replay()
     assert received == [0.0 if g is None else g for g in result.grads][:-1] + [1.0]  # the replay is the engine's pass
-    for j, node in enumerate(result.graph.nodes):
+    for j in range(len(result.graph.nodes)):
         if result.grads[j] is None or j == len(result.graph.nodes) - 1:
             continue
         into, out = bp.sensitivity(j, {}, ())

@@ -81,7 +81,18 @@ def test_headline_json():
     assert result.exit_code == 0
     assert result.stderr == ""
     data = strict_json(result.stdout)
-    assert set(data) >= {"schema", "expression", "output", "value", "gradient", "at", "tie", "nodes", "steps", "warnings"}
+    assert set(data) >= {
+        "schema",
+        "expression",
+        "output",
+        "value",
+        "gradient",
+        "at",
+        "tie",
+        "nodes",
+        "steps",
+        "warnings",
+    }
     assert data["expression"] == "(x+y)*z"
     assert data["value"] == -12
     assert data["gradient"] == {"x": -4, "y": -4, "z": 3}
@@ -121,7 +132,12 @@ def test_worked_example_through_the_cli(example):
 ERRORS = [
     # id, arguments ({missing} and {file} are paths), exit code, words stderr must contain
     ("syntax", ["grad", "x + * y", "--at", "x=1,y=2"], 2, ["error: unexpected '*'", "  x + * y\n      ^"]),
-    ("unknown function", ["grad", "sigmod(x)", "--at", "x=1"], 2, ["unknown function 'sigmod'", "did you mean 'sigmoid'?"]),
+    (
+        "unknown function",
+        ["grad", "sigmod(x)", "--at", "x=1"],
+        2,
+        ["unknown function 'sigmod'", "did you mean 'sigmoid'?"],
+    ),
     ("arity", ["grad", "max(x)", "--at", "x=1"], 2, ["max() takes 2 arguments, got 1"]),
     ("assignment", ["grad", "x = x + 1", "--at", "x=1"], 2, ["used before it is assigned"]),
     ("missing values", ["grad", "x*y + z*w", "--at", "x=1"], 2, ["no value for"]),
@@ -136,7 +152,12 @@ ERRORS = [
     ("EXPR and --file", ["grad", "x", "--file", "{file}", "--at", "x=1"], 2, ["not both"]),
     ("no expression", ["grad", "--at", "x=1"], 2, ["no expression"]),
     ("unknown option after EXPR", ["grad", "x", "--at", "x=1", "--jsn"], 2, ["--jsn"]),
-    ("mistyped option, no EXPR", ["grad", "--jsn", "--at", "x=1"], 2, ["no such option: --jsn", "did you mean --json?"]),
+    (
+        "mistyped option, no EXPR",
+        ["grad", "--jsn", "--at", "x=1"],
+        2,
+        ["no such option: --jsn", "did you mean --json?"],
+    ),
     ("mistyped option before EXPR", ["grad", "--jsn", "x", "--at", "x=1"], 2, ["--jsn", "did you mean --json?"]),
     ("bad --tie", ["grad", "x", "--at", "x=1", "--tie", "both"], 2, ["--tie"]),
     ("bad --precision", ["grad", "x", "--at", "x=1", "--precision", "0"], 2, ["--precision"]),

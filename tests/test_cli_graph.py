@@ -1,4 +1,5 @@
-"""Tests for `bpcalc graph` and for `bpcalc grad --format/--standalone/--tree`, through CliRunner and as real processes."""
+"""Tests for `bpcalc graph` and `bpcalc grad --format/--standalone/--tree`, through CliRunner and as processes."""
+
 from __future__ import annotations
 
 import os
@@ -7,11 +8,11 @@ import sys
 
 import pytest
 from typer.testing import CliRunner
+from worked import needs_graphviz
 
 import bpcalc
 from bpcalc.cli import app
 from bpcalc.render import latex, markdown
-from worked import needs_graphviz
 
 HEADLINE = ["(x+y)*z", "--at", "x=-2,y=5,z=-4"]
 runner = CliRunner()
@@ -25,7 +26,12 @@ def process(*args: str, env: dict | None = None, python: tuple = ()):
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "COLUMNS")}
     base.update(env or {})
     return subprocess.run(
-        [sys.executable, *python, "-m", "bpcalc", *args], capture_output=True, text=True, encoding="utf-8", env=base, timeout=120
+        [sys.executable, *python, "-m", "bpcalc", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=base,
+        timeout=120,
     )
 
 
@@ -117,7 +123,9 @@ def test_without_the_graphviz_package(tmp_path):
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, "graph", *HEADLINE, "-o", str(tmp_path / "g.png")],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert 'pip install "bpcalc[graph]"' in proc.stderr and "Traceback" not in proc.stderr
@@ -213,7 +221,9 @@ def test_grad_markdown_and_latex_import_no_rich():
     for fmt in ("markdown", "latex"):
         proc = process("grad", *HEADLINE, "--format", fmt, python=("-X", "importtime"))
         assert proc.returncode == 0
-        modules = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+        modules = {
+            line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")
+        }
         assert f"bpcalc.render.{fmt}" in modules
         assert not [m for m in modules if m.split(".")[0] in ("rich", "graphviz")], fmt
 
@@ -236,7 +246,13 @@ VECTOR = ["max(0, 1 - (w @ phi)*y)", "--at", "w=[0.5,-0.3],phi=[1,2],y=1"]
 
 @pytest.mark.parametrize(
     "args",
-    [["graph", "--format", "dot"], ["graph", "--format", "mermaid"], ["grad", "--format", "markdown"], ["grad", "--format", "latex"], ["grad", "--tree"]],
+    [
+        ["graph", "--format", "dot"],
+        ["graph", "--format", "mermaid"],
+        ["grad", "--format", "markdown"],
+        ["grad", "--format", "latex"],
+        ["grad", "--tree"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_pictures_and_write_ups_show_arrays(args):

@@ -233,13 +233,23 @@ def test_fuzz_mangled_text_and_extreme_points(case, tie):
 
 # Valid expressions at extreme points exercise the math rather than the parser.
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(expr=expressions.map(lambda e: e.replace("z", "1e308*z")), at=st.fixed_dictionaries({v: st.sampled_from(EXTREMES) for v in VARIABLES}))
+@given(
+    expr=expressions.map(lambda e: e.replace("z", "1e308*z")),
+    at=st.fixed_dictionaries({v: st.sampled_from(EXTREMES) for v in VARIABLES}),
+)
 def test_fuzz_valid_expressions_at_extreme_points(expr, at):
     outcome(expr, at)
 
 
-INFIX = {"add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y", "pow": "x ^ y", "neg": "-x",
-         "id": "q = x; q"}  # an identity is made by naming a name
+INFIX = {
+    "add": "x + y",
+    "sub": "x - y",
+    "mul": "x * y",
+    "div": "x / y",
+    "pow": "x ^ y",
+    "neg": "-x",
+    "id": "q = x; q",
+}  # an identity is made by naming a name
 
 
 def op_expression(name: str) -> str:
@@ -271,7 +281,9 @@ def test_every_op_at_every_pair_of_extremes(name):
                 except AssertionError:
                     raise
                 except Exception as error:  # name the case that escaped
-                    raise AssertionError(f"{form} at {at} (tie={tie}) raised {type(error).__name__}: {error}") from error
+                    raise AssertionError(
+                        f"{form} at {at} (tie={tie}) raised {type(error).__name__}: {error}"
+                    ) from error
 
 
 # ---------------------------------------------------------------- undefined math
@@ -601,13 +613,16 @@ def test_gradcheck_wrt_differentiates_only_what_is_asked():
     assert [(row.name, row.verdict) for row in report.rows] == [("x", "good")]
 
 
-@pytest.mark.parametrize("expr, at, words", [
-    ("10^x", "x=308", "the local derivative ∂f/∂x = 10^x*log(10) overflows float64"),
-    ("x/y", "x=1,y=1e-300", "the local derivative ∂f/∂y = -x/y^2 overflows float64"),
-    ("x*y*z", "x=1e-300,y=1e300,z=1e300", "the gradient passed to x overflows float64: upstream 1e+300 × local"),
-    ("sum([x, x])", "x=1e308", "the value overflows float64"),
-    ("sum([[x]] @ [[y]])", "x=1e200,y=1e200", "the value overflows float64"),
-])
+@pytest.mark.parametrize(
+    "expr, at, words",
+    [
+        ("10^x", "x=308", "the local derivative ∂f/∂x = 10^x*log(10) overflows float64"),
+        ("x/y", "x=1,y=1e-300", "the local derivative ∂f/∂y = -x/y^2 overflows float64"),
+        ("x*y*z", "x=1e-300,y=1e300,z=1e300", "the gradient passed to x overflows float64: upstream 1e+300 × local"),
+        ("sum([x, x])", "x=1e308", "the value overflows float64"),
+        ("sum([[x]] @ [[y]])", "x=1e200,y=1e200", "the value overflows float64"),
+    ],
+)
 def test_an_overflow_is_called_an_overflow(expr, at, words):
     # issue 10 item 7: say which number overflows float64, not that the math is undefined
     with pytest.raises(bpcalc.MathError) as caught:

@@ -1,4 +1,5 @@
-"""Tests for bpcalc/files.py: regular files only, size limits, one UTF-8 rule, atomic writes, no output over an input."""
+"""Tests for bpcalc/files.py: regular files only, size limits, one UTF-8 rule, atomic writes, no output over input."""
+
 from __future__ import annotations
 
 import errno

@@ -224,4 +224,5 @@ def test_a_kink_inside_an_array():
     r = rows(check)
     assert r["W[0,0]"].verdict == "kink" and (r["W[0,0]"].kink.left, r["W[0,0]"].kink.right) == pytest.approx((0, 1))
     assert r["W[1,1]"].verdict == "good" and r["W[1,1]"].kink is None
-    assert r["x[1]"].kink.left == pytest.approx(1) and r["x[1]"].kink.right == pytest.approx(2) and r["x[1]"].backprop == 2
+    assert r["x[1]"].kink.left == pytest.approx(1) and r["x[1]"].kink.right == pytest.approx(2)
+    assert r["x[1]"].backprop == 2

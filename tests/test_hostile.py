@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -87,14 +86,20 @@ def test_csv_cells_never_start_a_formula(homework, subs, name):
     rows = list(csv.reader(io.StringIO(result.stdout)))
     cells = [cell for row in rows for cell in row]
     assert any(name in cell for cell in cells)  # the name is kept, only disarmed
-    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell.startswith("-") and not cell[1:].replace(".", "").isdigit())]
+    assert not [
+        cell
+        for cell in cells
+        if cell[:1] in ("=", "+", "@", "\t", "\r") or (cell.startswith("-") and not cell[1:].replace(".", "").isdigit())
+    ]
 
 
 ESCAPE = "\x1b[2J\x1b]0;pwned\x07"
 
 
 def test_grade_table_and_warnings_show_escapes(homework, subs):
-    (subs / "evil.toml").write_text(f"student = {toml_text(ESCAPE)}\n{GOOD}{toml_text(ESCAPE + 'k')} = 1\n", encoding="utf-8")
+    (subs / "evil.toml").write_text(
+        f"student = {toml_text(ESCAPE)}\n{GOOD}{toml_text(ESCAPE + 'k')} = 1\n", encoding="utf-8"
+    )
     result = invoke("grade", homework, subs)
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
@@ -128,7 +133,10 @@ def test_grade_skips_a_fifo_and_grades_the_rest(homework, subs):
     assert "not a regular file" in rows[0]["error"]
     # found in a folder, it gets its row too
     result = invoke("grade", homework, subs, "--csv", "-")
-    assert [r["file"].rsplit("/", 1)[-1] for r in csv.DictReader(io.StringIO(result.stdout))] == ["fifo.toml", "good.toml"]
+    assert [r["file"].rsplit("/", 1)[-1] for r in csv.DictReader(io.StringIO(result.stdout))] == [
+        "fifo.toml",
+        "good.toml",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -236,8 +244,11 @@ def test_one_bom_rule_everywhere(tmp_path):
     values.write_text(bom + '{"x": 3}', encoding="utf-8")
     program = tmp_path / "p.bp"
     program.write_text(bom + "x*x", encoding="utf-8")
-    for args, given in ((["grad", "-", "--at", "x=3", "--json"], bom + "x*x"), (["grad", "x*x", "--values", values, "--json"], None),
-                        (["grad", "--file", program, "--at", "x=3", "--json"], None)):
+    for args, given in (
+        (["grad", "-", "--at", "x=3", "--json"], bom + "x*x"),
+        (["grad", "x*x", "--values", values, "--json"], None),
+        (["grad", "--file", program, "--at", "x=3", "--json"], None),
+    ):
         result = invoke(*args, input=given)
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["gradient"] == {"x": 6}

@@ -87,7 +87,12 @@ def test_forward_table_lists_nodes_in_topological_order():
 
 @pytest.mark.parametrize(
     "expr, at",
-    [("(x+y)*z", "x=-2,y=5,z=-4"), ("x*x + x", "x=3"), (EXAMPLE_10, EXAMPLE_10_AT), ("a = x*y; b = a + x; a*b", "x=2,y=3")],
+    [
+        ("(x+y)*z", "x=-2,y=5,z=-4"),
+        ("x*x + x", "x=3"),
+        (EXAMPLE_10, EXAMPLE_10_AT),
+        ("a = x*y; b = a + x; a*b", "x=2,y=3"),
+    ],
 )
 def test_backward_table_visits_nodes_in_reverse_topological_order(expr, at):
     result = bpcalc.grad(expr, at=at)
@@ -145,7 +150,11 @@ def test_formulas_with_input_labels_in_the_text(expr, at, shown):
 def test_summary_table():
     table = summary_table(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4"))
     assert str(table.title) == "f = -12"
-    assert [(r["name"], r["value"], r["∂f/∂name"]) for r in rows(table)] == [("x", "-2", "-4"), ("y", "5", "-4"), ("z", "-4", "3")]
+    assert [(r["name"], r["value"], r["∂f/∂name"]) for r in rows(table)] == [
+        ("x", "-2", "-4"),
+        ("y", "5", "-4"),
+        ("z", "-4", "3"),
+    ]
 
 
 def test_digits():

@@ -10,11 +10,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from worked import CASES, check_golden, mlp, needs_graphviz
 
 import bpcalc
 from bpcalc.errors import BpcalcError, ExitCode
 from bpcalc.render import dot
-from worked import CASES, check_golden, mlp, needs_graphviz
 
 HEADLINE = ("(x+y)*z", "x=-2,y=5,z=-4")
 
@@ -36,7 +36,11 @@ def test_golden_dot(example, name):
 def test_every_edge_carries_its_value_and_gradient():
     result = bpcalc.grad(*HEADLINE)
     text = dot.source(result)
-    labels = re.findall(r'(n\d+) -> (n\d+|output) \[label=<<font color="#1a7f37">([^<]*)</font><br/><font color="#cf222e">∂ ([^<]*)</font>>[,\]]', text)
+    labels = re.findall(
+        r'(n\d+) -> (n\d+|output) \[label=<<font color="#1a7f37">([^<]*)</font><br/>'
+        r'<font color="#cf222e">∂ ([^<]*)</font>>[,\]]',
+        text,
+    )
     assert labels == [
         ("n0", "n2", "-2", "-4"),  # x into x+y: value -2, ∂f/∂x = -4
         ("n1", "n2", "5", "-4"),
@@ -49,9 +53,9 @@ def test_every_edge_carries_its_value_and_gradient():
 def test_left_to_right_and_labels():
     text = dot.source(bpcalc.grad("q = x + y; f = q * z", at="x=-2,y=5,z=-4"))
     assert "rankdir=LR" in text
-    assert "n2 [label=<<b>q</b><br/><font point-size=\"11\">+</font>>" in text  # a named intermediate: name and op
-    assert 'n4 [label=<×>' in text  # the output's op; its name is at the end of its edge
-    assert 'output [shape=plaintext, label=<<b>f</b>>]' in text
+    assert 'n2 [label=<<b>q</b><br/><font point-size="11">+</font>>' in text  # a named intermediate: name and op
+    assert "n4 [label=<×>" in text  # the output's op; its name is at the end of its edge
+    assert "output [shape=plaintext, label=<<b>f</b>>]" in text
     assert "n0 [label=<<b>x</b>>, shape=box" in text
 
 
@@ -95,7 +99,7 @@ def test_kink_nodes_are_marked():
 
 def test_constants_and_edges_without_gradient():
     text = dot.source(bpcalc.grad("x^2 + 2*3", at="x=3"))
-    assert 'n1 [label=<2>, shape=plaintext' in text  # a literal shows its value
+    assert "n1 [label=<2>, shape=plaintext" in text  # a literal shows its value
     assert re.search(r"n1 -> n2 \[style=dashed", text)  # and its edge carries no numbers
     # 2*3 depends on no variable: its edge has a value and no gradient
     assert re.search(r'n5 -> n6 \[label=<<font color="#1a7f37">6</font>>, style=dashed', text)

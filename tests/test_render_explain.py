@@ -1,4 +1,5 @@
-"""Tests for bpcalc/render/explain.py: the steps `bpcalc explain` walks through, checked against the passes worked by hand."""
+"""Tests for bpcalc/render/explain.py: the steps `bpcalc explain` walks through, checked against passes by hand."""
+
 from __future__ import annotations
 
 import bpcalc
@@ -51,7 +52,13 @@ def test_phases_nodes_and_positions():
     assert [s.phase for s in found] == [FORWARD] * 5 + [BACKWARD] * 5 + [DONE]
     assert [s.node for s in found[:5]] == [0, 1, 2, 3, 4]
     # the start (no input), then f -> n1 (position 0), f -> z (1), n1 -> x (0), n1 -> y (1)
-    assert [(s.node, s.input, s.position) for s in found[5:10]] == [(4, None, None), (4, 2, 0), (4, 3, 1), (2, 0, 0), (2, 1, 1)]
+    assert [(s.node, s.input, s.position) for s in found[5:10]] == [
+        (4, None, None),
+        (4, 2, 0),
+        (4, 3, 1),
+        (2, 0, 0),
+        (2, 1, 1),
+    ]
 
 
 def test_named_intermediates_keep_their_names():
@@ -69,10 +76,16 @@ def test_kink_is_marked_with_the_convention():
     assert at_max[0].sentence == "f = max(0, n3) = max(0, 0) = 0, at a kink."
     back = [s for s in at_max if s.input is not None]
     assert len(back) == 1  # the constant 0 gets no gradient
-    assert back[0].sentence.startswith("f passes upstream 1 × local [0 < n3] = 0 = 0 to n3; at a kink: a tie gives 0 to both inputs")
+    assert back[0].sentence.startswith(
+        "f passes upstream 1 × local [0 < n3] = 0 = 0 to n3; at a kink: a tie gives 0 to both inputs"
+    )
     assert back[0].kink.startswith("f = max(0, 1 - w*phi*y) is at a kink")
     split = steps(bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1", tie="split"))
-    assert any(s.sentence == "f passes upstream 1 × local [0 < n3] = 0.5 = 0.5 to n3; at a kink: --tie split: 1/2 to each input." for s in split)
+    assert any(
+        s.sentence
+        == "f passes upstream 1 × local [0 < n3] = 0.5 = 0.5 to n3; at a kink: --tie split: 1/2 to each input."
+        for s in split
+    )
 
 
 def test_vectors_show_their_arrays():
@@ -85,8 +98,11 @@ def test_vectors_show_their_arrays():
 
 def test_constants_and_nothing_to_backpropagate():
     assert sentences(bpcalc.grad("2+3", at={})) == [
-        "2 is a constant.", "3 is a constant.", "f = 2 + 3 = 5.",
-        "Backward pass: nothing flows back, f depends on no variable.", "Done: f = 5.",
+        "2 is a constant.",
+        "3 is a constant.",
+        "f = 2 + 3 = 5.",
+        "Backward pass: nothing flows back, f depends on no variable.",
+        "Done: f = 5.",
     ]
     assert sentences(bpcalc.grad("pi*x", at="x=2"))[0] == "pi = 3.14159, the constant."
 

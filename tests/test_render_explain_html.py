@@ -1,4 +1,5 @@
-"""Tests for bpcalc/render/explain_html.py: explain's self-contained page (the browser tests are in test_explain_browser.py)."""
+"""Tests for bpcalc/render/explain_html.py: explain's self-contained page (browser tests: test_explain_browser.py)."""
+
 from __future__ import annotations
 
 import json
@@ -6,10 +7,10 @@ import re
 import sys
 
 import pytest
+from worked import needs_graphviz
 
 import bpcalc
 from bpcalc.render.explain_html import NEEDS, PAGE_IDS, page, picture
-from worked import needs_graphviz
 
 HEADLINE = ("(x+y)*z", "x=-2,y=5,z=-4")
 
@@ -33,7 +34,10 @@ def test_headline_page_is_small_and_self_contained():
     assert not re.search(r"\bsrc\s*=|<link|@import|url\(", html, re.IGNORECASE)
     assert set(re.findall(r'href="([^"#]*)', html)) <= {""}
     # the only addresses are the SVG namespaces, which are names, not requests
-    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
 
 
 def test_svg_nodes_and_edges_carry_ids():
@@ -58,12 +62,12 @@ def test_without_graphviz_the_page_says_what_the_picture_needs(monkeypatch):
 def test_schedule_of_the_headline():
     html = page(bpcalc.grad(*HEADLINE), 6, None, "")
     data = schedule(html)
-    show = {name: step for name, step in data["show"]}
+    show = dict(data["show"])
     # steps from 0: x, y, n1, z, f forward (0-4); start (5); f->n1, f->z, n1->x, n1->y (6-9); done (10)
     assert show["f2"] == 2 and show["e2_0:v"] == 0 and show["e4_0:v"] == 2 and show["out:v"] == 4
     assert show["out:g"] == 5 and show["e4_0:g"] == 6 and show["e4_1:g"] == 7 and show["e2_1:g"] == 9
     assert show["b4_0"] == 6 and show["b2_1"] == 9 and show["s0"] == 10
-    texts = {name: changes for name, changes in data["text"]}
+    texts = dict(data["text"])
     assert texts["u4"] == [[5, "1"]] and texts["u2"] == [[6, "-4"]] and texts["u0"] == [[8, "-4"]]
     assert data["lights"][6] == ["n4", "n2", "e4_0", "b4_0", "b2_0"]
     assert len(data["lights"]) == 11
@@ -71,7 +75,7 @@ def test_schedule_of_the_headline():
 
 def test_fanout_sum_grows_in_the_table_and_the_picture():
     data = schedule(page(bpcalc.grad("x*x + x", at="x=3"), 6, None, ""))
-    texts = {name: changes for name, changes in data["text"]}
+    texts = dict(data["text"])
     # x receives 1 from f (step 5), then 3 and 3 from n1 (steps 6, 7)
     assert texts["u0"] == [[5, "1"], [6, "3 + 1 = 4"], [7, "3 + 3 + 1 = 7"]]
     assert texts["n0:s"] == [[5, "Σ 1"], [6, "Σ 4"], [7, "Σ 7"]]

@@ -12,11 +12,11 @@ import sys
 import time
 
 import pytest
+from test_render_explain import FANOUT, HEADLINE
+from worked import needs_graphviz
 
 import bpcalc
 from bpcalc.render.explain_html import NEEDS, PAGE_IDS, page, picture
-from test_render_explain import FANOUT, HEADLINE
-from worked import needs_graphviz
 
 REQUIRED = os.environ.get("BPCALC_REQUIRE_BROWSER") == "1"
 
@@ -61,7 +61,9 @@ class Page:
         return set(self.page.eval_on_selector_all(".bpx-on[id]", "els => els.map(e => e.id)"))
 
     def visible(self, selector: str) -> list[bool]:
-        return self.page.eval_on_selector_all(selector, "els => els.map(e => getComputedStyle(e).visibility === 'visible')")
+        return self.page.eval_on_selector_all(
+            selector, "els => els.map(e => getComputedStyle(e).visibility === 'visible')"
+        )
 
     def texts(self, selector: str) -> list[str]:
         return self.page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
@@ -86,10 +88,16 @@ def ids(*names: str) -> set[str]:
 
 # What each step of (x+y)*z highlights, by hand: nodes x0 y1 n1=2 z3 f4; e<node>_<input position>.
 HEADLINE_LIT = [
-    ids("n0", "f0"), ids("n1", "f1"), ids("n2", "e2_0", "e2_1", "f2"), ids("n3", "f3"), ids("n4", "e4_0", "e4_1", "f4"),
+    ids("n0", "f0"),
+    ids("n1", "f1"),
+    ids("n2", "e2_0", "e2_1", "f2"),
+    ids("n3", "f3"),
+    ids("n4", "e4_0", "e4_1", "f4"),
     ids("n4", "out", "b4_0"),  # the start: f's first backward row holds its upstream 1
-    ids("n4", "n2", "e4_0", "b4_0", "b2_0"), ids("n4", "n3", "e4_1", "b4_1", "b3_n"),
-    ids("n2", "n0", "e2_0", "b2_0", "b0_n"), ids("n2", "n1", "e2_1", "b2_1", "b1_n"),
+    ids("n4", "n2", "e4_0", "b4_0", "b2_0"),
+    ids("n4", "n3", "e4_1", "b4_1", "b3_n"),
+    ids("n2", "n0", "e2_0", "b2_0", "b0_n"),
+    ids("n2", "n1", "e2_1", "b2_1", "b1_n"),
     ids("n4", "out", "s0", "s1", "s2"),
 ]
 
@@ -128,7 +136,9 @@ def test_fanout_sum_grows(browser, tmp_path):
         view.page.keyboard.press("ArrowRight")
     # x (node 0) receives 1 at step 6, then 3 at step 7 and 3 at step 8
     assert [s[1] for s in seen[5:]] == ["Σ 1", "Σ 4", "Σ 7", "Σ 7"] and not any(s[0] for s in seen[:5])
-    assert [s[3] for s in seen[5:]] == ["1", "3 + 1 = 4", "3 + 3 + 1 = 7", "3 + 3 + 1 = 7"] and not any(s[2] for s in seen[:5])
+    assert [s[3] for s in seen[5:]] == ["1", "3 + 1 = 4", "3 + 3 + 1 = 7", "3 + 3 + 1 = 7"] and not any(
+        s[2] for s in seen[:5]
+    )
     # at step 7 the first of x's two edges into n1 (x*x) carries its ∂ 3, the second not yet
     view.page.goto(view.url + "#step=7")
     view.page.reload()
@@ -202,7 +212,13 @@ def test_a_200_node_network_stays_responsive(browser, tmp_path):
     h2 = [f"g{j} = tanh({' + '.join(f'b{i}_{j}*h{i}' for i in range(6))})" for j in range(6)]
     out = "L = (" + " + ".join(f"c{j}*g{j}" for j in range(6)) + ")^2"
     program = "; ".join(h1 + h2 + [out])
-    names = sorted({w for w in program.replace("(", " ").replace(")", " ").replace("*", " ").split() if w[0] in "abcx" and w[1:2].isdigit()})
+    names = sorted(
+        {
+            w
+            for w in program.replace("(", " ").replace(")", " ").replace("*", " ").split()
+            if w[0] in "abcx" and w[1:2].isdigit()
+        }
+    )
     at = ",".join(f"{n}={0.1 * (k % 7 - 3)}" for k, n in enumerate(names))
     result = bpcalc.grad(program, at=at)
     assert 190 <= len(result.graph.nodes) <= 210
@@ -215,7 +231,7 @@ def test_a_200_node_network_stays_responsive(browser, tmp_path):
         """() => { const t = performance.now();
                    for (let i = 0; i < 200; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight'}));
                    document.body.getBoundingClientRect();
-                   return (performance.now() - t) / 200; }"""
+                   return (performance.now() - t) / 200; }"""  # noqa: E501
     )
     assert per_step < 50, f"{per_step:.1f} ms a step"  # typically a few ms
     assert time.perf_counter() - started < 30
@@ -233,7 +249,11 @@ def test_two_notebook_displays_do_not_interfere(browser, tmp_path):
     needs_graphviz()
     shown = [notebook.html(bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4")), notebook.html(bpcalc.grad("x*x + x", at="x=3"))]
     path = tmp_path / "notebook.html"
-    path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + "".join(shown) + '<p id="outside">text</p></body></html>')
+    path.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+        + "".join(shown)
+        + '<p id="outside">text</p></body></html>'
+    )
     view = Page(browser, path)
     p = view.page
     first, second = (p.locator(".bpx").nth(k) for k in (0, 1))

@@ -1,12 +1,14 @@
-"""Tests for bpcalc/render/explain_term.py: the terminal stepper's screens and keys (the real terminal: test_cli_explain.py)."""
+"""Tests for bpcalc/render/explain_term.py: the terminal stepper's screens and keys (a tty: test_cli_explain.py)."""
+
 from __future__ import annotations
 
 import io
 
+from test_render_explain import FANOUT, HEADLINE
+
 import bpcalc
 from bpcalc.render.explain_term import FIRST, LAST, NEXT, PREV, QUIT, Screens, key_name, step_through
 from bpcalc.render.table import console
-from test_render_explain import FANOUT, HEADLINE
 
 
 def screen(screens: Screens, k: int, height: int = 40, width: int = 100) -> list[str]:
@@ -31,8 +33,13 @@ def test_forward_rows_fill_in():
     lines = screen(screens, 2)
     assert lines[1] == "Step 3 of 11 · forward pass" and lines[3] == HEADLINE[2]
     # x and y have their values, n1 is computed now (marked), z and f are not reached yet
-    assert rows_of(lines) == [["x", "var", "-2"], ["y", "var", "5"], ["▶", "n1", "add", "x, y", "x+y", "3"],
-                              ["z", "var"], ["f", "mul", "n1, z", "(x+y)*z"]]
+    assert rows_of(lines) == [
+        ["x", "var", "-2"],
+        ["y", "var", "5"],
+        ["▶", "n1", "add", "x, y", "x+y", "3"],
+        ["z", "var"],
+        ["f", "mul", "n1, z", "(x+y)*z"],
+    ]
 
 
 def test_backward_rows_and_the_running_sum():
@@ -60,7 +67,10 @@ def test_kinks_show_the_warning():
     screens = Screens(bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1"))
     k = next(n for n, s in enumerate(screens.found) if s.kink and s.input is not None)
     lines = screen(screens, k, width=300)
-    assert lines[3].endswith("to n3; at a kink: a tie gives 0 to both inputs, as the course's indicator rule does (--tie split gives 1/2 each, as PyTorch and JAX do).")
+    assert lines[3].endswith(
+        "to n3; at a kink: a tie gives 0 to both inputs, as the course's indicator rule does "
+        "(--tie split gives 1/2 each, as PyTorch and JAX do)."
+    )
     assert any(line.startswith("f = max(0, 1 - w*phi*y) is at a kink") for line in lines)
 
 
@@ -74,8 +84,9 @@ def test_long_tables_are_cut_around_the_current_row():
 
 
 def test_keys():
-    assert [key_name(k) for k in ("\r", "\n", " ", "\x1b[C", "\x1b[D", "\x1b[H", "\x1b[F", "q", "\x1b", "\x03", "")] == [
-        NEXT, NEXT, NEXT, NEXT, PREV, FIRST, LAST, QUIT, QUIT, QUIT, QUIT]
+    assert [
+        key_name(k) for k in ("\r", "\n", " ", "\x1b[C", "\x1b[D", "\x1b[H", "\x1b[F", "q", "\x1b", "\x03", "")
+    ] == [NEXT, NEXT, NEXT, NEXT, PREV, FIRST, LAST, QUIT, QUIT, QUIT, QUIT]
     assert key_name("x") is None
 
 

@@ -5,10 +5,10 @@ import shutil
 import subprocess
 
 import pytest
+from worked import CASES, check_golden, mlp
 
 import bpcalc
 from bpcalc.render import latex
-from worked import CASES, check_golden, mlp
 
 
 @pytest.mark.parametrize("example, name", CASES)
@@ -51,13 +51,29 @@ def test_forward_lines():
 
 @pytest.mark.parametrize(
     "label, shown",
-    [("x", "x"), ("w1", "w_{1}"), ("w1_2", "w_{1,2}"), ("phi_2", "\\phi_{2}"), ("loss", "\\mathit{loss}"), ("x_hat", "x_{\\mathit{hat}}")],
+    [
+        ("x", "x"),
+        ("w1", "w_{1}"),
+        ("w1_2", "w_{1,2}"),
+        ("phi_2", "\\phi_{2}"),
+        ("loss", "\\mathit{loss}"),
+        ("x_hat", "x_{\\mathit{hat}}"),
+    ],
 )
 def test_names(label, shown):
     assert latex.name(label) == shown
 
 
-@pytest.mark.parametrize("shown, tex", [("-4", "-4"), ("0.25", "0.25"), ("1e-05", "1 \\times 10^{-5}"), ("-2.5e+20", "-2.5 \\times 10^{20}"), ("[1, 2]", "\\text{[1, 2]}")])
+@pytest.mark.parametrize(
+    "shown, tex",
+    [
+        ("-4", "-4"),
+        ("0.25", "0.25"),
+        ("1e-05", "1 \\times 10^{-5}"),
+        ("-2.5e+20", "-2.5 \\times 10^{20}"),
+        ("[1, 2]", "\\text{[1, 2]}"),
+    ],
+)
 def test_numbers(shown, tex):
     assert latex.tex_number(shown) == tex
 
@@ -79,13 +95,19 @@ def test_standalone_is_a_document():
 def test_standalone_compiles(which, tmp_path):
     expr, at = {
         "fan-out": ("x*x + x  # a comment with $ & % _ ^ { } \\", "x=3"),
-        "example 10": ("h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2", "x=1.5,w1=0.7,b1=-0.2,w2=-1.3,b2=0.4,t=1"),
+        "example 10": (
+            "h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2",
+            "x=1.5,w1=0.7,b1=-0.2,w2=-1.3,b2=0.4,t=1",
+        ),
         "200 nodes": mlp(10),
     }[which]
     (tmp_path / "key.tex").write_text(latex.render(bpcalc.grad(expr, at=at), standalone=True), encoding="utf-8")
     proc = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (tmp_path / "key.pdf").stat().st_size > 1000

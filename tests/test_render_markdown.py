@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from worked import CASES, EXAMPLES, check_golden
 
 import bpcalc
 from bpcalc.render import markdown, rows
 from bpcalc.render.table import backward_table, forward_table, summary_table
-from worked import CASES, EXAMPLES, check_golden
 
 
 @pytest.mark.parametrize("example, name", CASES)
@@ -19,7 +19,9 @@ def rich_cells(table) -> list[tuple[str, ...]]:
     return [tuple(column[i] for column in columns) for i in range(table.row_count)]
 
 
-@pytest.mark.parametrize("example", EXAMPLES + [{"expr": "x^2 + 2*3 + max(x, 3)", "at": {"x": 3}}], ids=lambda e: e["expr"][:30])
+@pytest.mark.parametrize(
+    "example", EXAMPLES + [{"expr": "x^2 + 2*3 + max(x, 3)", "at": {"x": 3}}], ids=lambda e: e["expr"][:30]
+)
 def test_rows_are_the_terminal_tables_cells(example):
     """Markdown, HTML and the terminal read the same step data: every cell is the same string."""
     result = bpcalc.grad(example["expr"], at=example["at"])

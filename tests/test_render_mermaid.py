@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from worked import CASES, check_golden
 
 import bpcalc
 from bpcalc.render import mermaid
-from worked import CASES, check_golden
 
 
 @pytest.mark.parametrize("example, name", CASES)

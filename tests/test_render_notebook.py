@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from worked import needs_graphviz
 
 import bpcalc
 from bpcalc.render import notebook
-from worked import needs_graphviz
 
 
 def test_import_bpcalc_imports_no_graphviz_and_no_rich():
@@ -103,7 +103,9 @@ def _executed_notebook(monkeypatch, tmp_path):
         nbformat.v4.new_code_cell('bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1")'),
         nbformat.v4.new_code_cell('bpcalc.grad(" + ".join(["x*2"] * 55), at="x=1")'),
     ]
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     return nb
 
 
@@ -127,8 +129,12 @@ def test_a_notebook_shows_results(monkeypatch, tmp_path):
     nbconvert = pytest.importorskip("nbconvert")
     tex, _ = nbconvert.LatexExporter().from_notebook_node(nb)  # what --to pdf compiles
     assert tex.count("\\begin{longtable}{lllll}") == 3 and "\\ensuremath{\\partial}f/\\ensuremath{\\partial}node" in tex
-    assert "\\includegraphics{" not in tex and "\\adjustimage" not in tex  # the tables, not an image (an SVG needs Inkscape)
+    assert (
+        "\\includegraphics{" not in tex and "\\adjustimage" not in tex
+    )  # the tables, not an image (an SVG needs Inkscape)
     if shutil.which("xelatex"):  # nbconvert's PDF, where TeX is installed
-        proc = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "pdf", str(path)], capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-m", "nbconvert", "--to", "pdf", str(path)], capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert (tmp_path / "shown.pdf").stat().st_size > 1000

@@ -6,9 +6,6 @@ import math
 import sys
 
 import pytest
-
-sp = pytest.importorskip("sympy")
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +14,8 @@ from bpcalc import symbolic
 from bpcalc.errors import ExitCode, InputError
 from bpcalc.ops import OPERATIONS, SCALAR_OPERATIONS
 from bpcalc.parse import parse
+
+sp = pytest.importorskip("sympy")  # bpcalc.symbolic imports SymPy only when it runs
 
 SURVEY = "log(x1) + x1*x2 - sin(x2)"  # Baydin et al. (2018), Table 2 and 3, at (x1, x2) = (2, 5)
 
@@ -37,7 +36,8 @@ def same(a, b) -> bool:
     points = [0.7, 1.3, 2.9, 0.45]
     symbols = sorted(difference.free_symbols, key=str)
     return all(
-        abs(difference.evalf(40, subs={s: points[(k + j) % 4] for k, s in enumerate(symbols)})) < 1e-25 for j in range(4)
+        abs(difference.evalf(40, subs={s: points[(k + j) % 4] for k, s in enumerate(symbols)})) < 1e-25
+        for j in range(4)
     )
 
 
@@ -53,15 +53,28 @@ def test_every_op_has_a_sympy_rule_or_says_it_has_none():
 # Each scalar op's derivative, written out by hand from the README's table of local derivatives.
 x, y = real("x", "y")
 HAND = {
-    "add": ("x + y", 1), "sub": ("x - y", 1), "mul": ("x * y", y), "div": ("x / y", 1 / y),
-    "pow": ("x ^ y", y * x ** (y - 1)), "neg": ("-x", -1), "id": ("q = x; q", 1),
-    "exp": ("exp(x)", sp.exp(x)), "log": ("log(x)", 1 / x), "sqrt": ("sqrt(x)", 1 / (2 * sp.sqrt(x))),
-    "sigmoid": ("sigmoid(x)", sp.exp(-x) / (1 + sp.exp(-x)) ** 2), "tanh": ("tanh(x)", 1 - sp.tanh(x) ** 2),
-    "softplus": ("softplus(x)", 1 / (1 + sp.exp(-x))), "logsigmoid": ("logsigmoid(x)", 1 - 1 / (1 + sp.exp(-x))),
+    "add": ("x + y", 1),
+    "sub": ("x - y", 1),
+    "mul": ("x * y", y),
+    "div": ("x / y", 1 / y),
+    "pow": ("x ^ y", y * x ** (y - 1)),
+    "neg": ("-x", -1),
+    "id": ("q = x; q", 1),
+    "exp": ("exp(x)", sp.exp(x)),
+    "log": ("log(x)", 1 / x),
+    "sqrt": ("sqrt(x)", 1 / (2 * sp.sqrt(x))),
+    "sigmoid": ("sigmoid(x)", sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+    "tanh": ("tanh(x)", 1 - sp.tanh(x) ** 2),
+    "softplus": ("softplus(x)", 1 / (1 + sp.exp(-x))),
+    "logsigmoid": ("logsigmoid(x)", 1 - 1 / (1 + sp.exp(-x))),
     "log_softplus": ("log_softplus(x)", 1 / (1 + sp.exp(-x)) / sp.log(1 + sp.exp(x))),
-    "sin": ("sin(x)", sp.cos(x)), "cos": ("cos(x)", -sp.sin(x)), "tan": ("tan(x)", 1 + sp.tan(x) ** 2),
-    "max": ("max(x, y)", sp.Heaviside(x - y, 0)), "min": ("min(x, y)", sp.Heaviside(y - x, 0)),
-    "relu": ("relu(x)", sp.Heaviside(x, 0)), "abs": ("abs(x)", sp.sign(x)),
+    "sin": ("sin(x)", sp.cos(x)),
+    "cos": ("cos(x)", -sp.sin(x)),
+    "tan": ("tan(x)", 1 + sp.tan(x) ** 2),
+    "max": ("max(x, y)", sp.Heaviside(x - y, 0)),
+    "min": ("min(x, y)", sp.Heaviside(y - x, 0)),
+    "relu": ("relu(x)", sp.Heaviside(x, 0)),
+    "abs": ("abs(x)", sp.sign(x)),
 }
 
 
@@ -228,7 +241,7 @@ def test_without_sympy_a_clear_message_and_exit_2(monkeypatch):
     monkeypatch.setitem(sys.modules, "sympy", None)
     with pytest.raises(InputError) as caught:
         symbolic.load_sympy()
-    assert 'bpcalc[symbolic]' in str(caught.value) and caught.value.exit_code == ExitCode.BAD_INPUT
+    assert "bpcalc[symbolic]" in str(caught.value) and caught.value.exit_code == ExitCode.BAD_INPUT
 
 
 # ---------------------------------------------------------------- grad --symbolic
@@ -263,8 +276,21 @@ def test_a_given_pi_is_a_variable():
 # Expressions defined everywhere on the reals, so every drawn point is in the domain.
 
 LEAVES = st.sampled_from(["x", "y", "0.5", "2", "x", "y"])
-UNARY = ["sin({})", "cos({})", "tanh({})", "sigmoid({})", "softplus({})", "logsigmoid({})", "exp(tanh({}))",
-         "log(1 + ({})^2)", "sqrt(1 + ({})^2)", "-({})", "({})^2", "abs({})", "relu({})"]
+UNARY = [
+    "sin({})",
+    "cos({})",
+    "tanh({})",
+    "sigmoid({})",
+    "softplus({})",
+    "logsigmoid({})",
+    "exp(tanh({}))",
+    "log(1 + ({})^2)",
+    "sqrt(1 + ({})^2)",
+    "-({})",
+    "({})^2",
+    "abs({})",
+    "relu({})",
+]
 BINARY = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1 + ({})^2)", "max({}, {})", "min({}, {})"]
 
 

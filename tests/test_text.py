@@ -53,7 +53,10 @@ def test_csv_cell_neutralises_formulas(cell):
     assert written[0] not in "=+-@\t\r"
 
 
-@pytest.mark.parametrize("cell, kept", [("alice", "alice"), ("-2.5", "-2.5"), ("-3", "-3"), ("1e-3", "1e-3"), ("", ""), (None, ""), (7.5, "7.5")])
+@pytest.mark.parametrize(
+    "cell, kept",
+    [("alice", "alice"), ("-2.5", "-2.5"), ("-3", "-3"), ("1e-3", "1e-3"), ("", ""), (None, ""), (7.5, "7.5")],
+)
 def test_csv_cell_keeps_plain_text_and_numbers(cell, kept):
     assert csv_cell(cell) == kept
 

@@ -349,7 +349,5 @@ def test_the_mlp_trains_to_the_documented_loss():
     # README: SGD, lr 0.1, 1000 steps of one row; Adam, lr 0.05, 300 steps; losses over all 50 rows after training
     for optimizer, lr, steps, documented in (("sgd", 0.1, 1000, 0.0590), ("adam", 0.05, 300, 0.0340)):
         training = xor_training(optimizer, lr)
-        last = None
-        for last in training.run(steps):
-            pass
+        *_, last = training.run(steps)
         assert training.final_loss(last.after) == pytest.approx(documented, abs=5e-5)

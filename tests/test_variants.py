@@ -43,7 +43,11 @@ def _hinge_by_hand(w: float, y: float, phi: float = 1.0) -> dict[str, float]:
 def test_grid_is_exact_decimals():
     values = grid("w", {"min": -3, "max": 3, "step": 0.5}, where="", path="hw")
     assert values == tuple(k / 2 for k in range(-6, 7))
-    assert grid("w", {"min": 0.1, "max": 0.3, "step": 0.1}, where="", path="hw") == (0.1, 0.2, 0.3)  # not 0.30000000000000004
+    assert grid("w", {"min": 0.1, "max": 0.3, "step": 0.1}, where="", path="hw") == (
+        0.1,
+        0.2,
+        0.3,
+    )  # not 0.30000000000000004
     assert grid("y", [-1, 1], where="", path="hw") == (-1.0, 1.0)
 
 
@@ -64,8 +68,12 @@ def test_grid_is_exact_decimals():
 def test_bad_parameters(tmp_path, entry, message):
     import json
 
-    text = HINGE.replace('w = { min = -1, max = 1, step = 0.5 }', f"w = {json.dumps(entry)}" if not isinstance(entry, dict)
-                         else "w = { " + ", ".join(f"{k} = {v}" for k, v in entry.items()) + " }")
+    text = HINGE.replace(
+        "w = { min = -1, max = 1, step = 0.5 }",
+        f"w = {json.dumps(entry)}"
+        if not isinstance(entry, dict)
+        else "w = { " + ", ".join(f"{k} = {v}" for k, v in entry.items()) + " }",
+    )
     with pytest.raises(AnswerError, match=message):
         load_assignment(_write(tmp_path, text))
 
@@ -93,12 +101,20 @@ def test_draws_are_reproducible_and_on_the_grid():
 
 
 def test_draws_do_not_depend_on_pythons_hash_seed():
-    code = ("from bpcalc.variants import RandomSpec, draw_point;"
-            "s = RandomSpec((('w', tuple(range(1000))),));"
-            "print([draw_point('7', 'p', f'k{i}', s)['w'] for i in range(5)])")
+    code = (
+        "from bpcalc.variants import RandomSpec, draw_point;"
+        "s = RandomSpec((('w', tuple(range(1000))),));"
+        "print([draw_point('7', 'p', f'k{i}', s)['w'] for i in range(5)])"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     outputs = {
-        subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
@@ -133,7 +149,7 @@ def test_kinks_allowed_when_asked(tmp_path):
 
 
 def test_nonzero_and_domain_redraws(tmp_path):
-    text = '''
+    text = """
 seed = "s"
 [[problems]]
 id = "p"
@@ -143,7 +159,7 @@ ask = ["f", "df/dx", "df/dw"]
 x = { min = -2, max = 2 }
 w = { min = -2, max = 2 }
 nonzero = ["w"]
-'''
+"""
     homework = load_assignment(_write(tmp_path, text))
     for i in range(80):
         at = homework.for_student(str(i)).problems[0].at

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .check_text import check_summary, key_rows, problem_output, wrong_items
 from .json import number, warning
@@ -76,7 +77,13 @@ def graded_dict(graded: Graded) -> dict[str, Any]:
         "ok": graded.ok,
         "error": graded.error,
         "problems": [
-            {"id": p.problem.id, "title": p.problem.title, "score": _score(p.score), "max_score": _score(p.max_score), **_strip(check_dict(p.check))}
+            {
+                "id": p.problem.id,
+                "title": p.problem.title,
+                "score": _score(p.score),
+                "max_score": _score(p.max_score),
+                **_strip(check_dict(p.check)),
+            }
             for p in graded.problems
         ],
         "notes": list(graded.notes),
@@ -130,13 +137,15 @@ def gradescope(graded: Graded, digits: int = 6) -> dict[str, Any]:
     tests = []
     for p in graded.problems:
         name = f"Problem {p.problem.id}" + (f": {p.problem.title}" if p.problem.title else "")
-        tests.append({
-            "name": name,
-            "score": _score(p.score),
-            "max_score": _score(p.max_score),
-            "status": "passed" if p.check.ok else "failed",
-            "output": problem_output(p, digits),
-        })
+        tests.append(
+            {
+                "name": name,
+                "score": _score(p.score),
+                "max_score": _score(p.max_score),
+                "status": "passed" if p.check.ok else "failed",
+                "output": problem_output(p, digits),
+            }
+        )
     wrong = wrong_items(graded)
     output = "All answers right." if not wrong else f"{len(wrong)} answer{'s' if len(wrong) != 1 else ''} not right."
     if graded.notes:
@@ -188,7 +197,9 @@ def gradcheck_dict(check: GradCheck) -> dict[str, Any]:
                 "numeric": _value(r.numeric),
                 "rel_error": _value(r.rel_error),
                 "verdict": r.verdict,
-                "kink": None if r.kink is None else {
+                "kink": None
+                if r.kink is None
+                else {
                     "nodes": r.kink.nodes,
                     "labels": r.kink.labels,
                     "left": _value(r.kink.left),

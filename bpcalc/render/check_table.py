@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -73,8 +74,19 @@ def graded_report(graded: Graded, assignment: Assignment, digits: int = 6) -> Re
         source = source_line(problem.source)
         at = point_text(problem.at, digits)
         title = f"{name} — {score_text(p.score)} of {score_text(p.max_score)} point{'s' if p.max_score != 1 else ''}"
-        parts += [_heading(title), Text(source + (f" at {at}" if at else "")), check_table(p.check, digits), Text(check_summary(p.check)), Text("")]
-    parts.append(Text(f"{visible(graded.student)}: {score_text(graded.score)} of {score_text(graded.max_score)} points", style="bold"))
+        parts += [
+            _heading(title),
+            Text(source + (f" at {at}" if at else "")),
+            check_table(p.check, digits),
+            Text(check_summary(p.check)),
+            Text(""),
+        ]
+    parts.append(
+        Text(
+            f"{visible(graded.student)}: {score_text(graded.score)} of {score_text(graded.max_score)} points",
+            style="bold",
+        )
+    )
     if graded.problems:
         parts.append(Text(f"Right when {graded.problems[0].problem.tolerance.describe()}.", style="dim"))
     return Group(*parts)
@@ -85,7 +97,9 @@ def grades_table(graded: Iterable[Graded], assignment: Assignment) -> Table:
     graded = list(graded)
     table = Table(
         title=f"{visible(assignment.title)}: {len(graded)} submission{'s' if len(graded) != 1 else ''}",
-        box=box.SIMPLE_HEAD, title_justify="left", title_style="bold",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        title_style="bold",
     )
     table.add_column("student", style="bold")
     table.add_column("score", justify="right")
@@ -94,11 +108,18 @@ def grades_table(graded: Iterable[Graded], assignment: Assignment) -> Table:
     table.add_column("not right", ratio=1, overflow="fold")
     for g in graded:
         if g.error is not None:
-            table.add_row(visible(g.student), Text("—", style=WRONG), score_text(g.max_score), "",
-                          Text(f"not graded: {visible(g.error)}", style=WRONG))
+            table.add_row(
+                visible(g.student),
+                Text("—", style=WRONG),
+                score_text(g.max_score),
+                "",
+                Text(f"not graded: {visible(g.error)}", style=WRONG),
+            )
             continue
         percent = f"{100 * g.score / g.max_score:.0f}" if g.max_score else ""
-        table.add_row(visible(g.student), score_text(g.score), score_text(g.max_score), percent, visible(" ".join(wrong_items(g))))
+        table.add_row(
+            visible(g.student), score_text(g.score), score_text(g.max_score), percent, visible(" ".join(wrong_items(g)))
+        )
     return table
 
 
@@ -135,8 +156,15 @@ def gradcheck_report(check: GradCheck, digits: int = 6) -> RenderableType:
     for r in check.rows:
         rel = "" if r.rel_error is None else f"{r.rel_error:.1e}"
         verdict = "kink: ok" if r.verdict == "kink" else r.verdict
-        table.add_row(r.name, number(r.value, digits), f"{r.step:.2g}", number(r.backprop, digits),
-                      number(r.numeric, digits), rel, Text(verdict, style=STYLE.get(r.verdict, WRONG)))
+        table.add_row(
+            r.name,
+            number(r.value, digits),
+            f"{r.step:.2g}",
+            number(r.backprop, digits),
+            number(r.numeric, digits),
+            rel,
+            Text(verdict, style=STYLE.get(r.verdict, WRONG)),
+        )
         if r.kink is not None:
             where = ", ".join(r.kink.labels)
             inside = "lies between them" if r.verdict == "kink" else "does not lie between them"
@@ -149,11 +177,16 @@ def gradcheck_report(check: GradCheck, digits: int = 6) -> RenderableType:
             notes.append(f"{r.name}: {r.note}.")
     bad = [r for r in check.rows if not r.ok]
     if not bad:
-        summary = f"All {len(check.rows)} gradients agree with central differences." if len(check.rows) != 1 else "The gradient agrees with central differences."
+        summary = (
+            f"All {len(check.rows)} gradients agree with central differences."
+            if len(check.rows) != 1
+            else "The gradient agrees with central differences."
+        )
     else:
         summary = (
             f"{len(bad)} of {len(check.rows)} gradients disagree: {', '.join(r.name for r in bad)}."
-            if len(check.rows) != 1 else "The gradient disagrees with central differences."
+            if len(check.rows) != 1
+            else "The gradient disagrees with central differences."
         )
     legend = "Relative error |a−n| / max(|a|,|n|): good ≤ 1e-7, ok ≤ 1e-4, doubtful ≤ 1e-2, wrong above."
     title = f"Gradient check of {source_line(result.graph.source, 80)}: backprop against central differences"

@@ -4,7 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..text import csv_cell, visible
 from . import number
@@ -26,7 +27,7 @@ def sentence(text: str) -> str:
 
 
 def source_line(source: str, limit: int = 60) -> str:
-    """A program on one line, shortened with an ellipsis, its control characters made visible (a comment may hold any)."""
+    """A program on one line, shortened with an ellipsis, its control characters made visible (a comment may too)."""
     text = visible(" ".join(source.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -101,18 +102,28 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     ids = [p.id for p in assignment.problems]
     # Every cell passes through csv_cell: a student's name or a file name may be a formula.
-    writer.writerow([csv_cell(c) for c in ["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"]])
+    writer.writerow(
+        [
+            csv_cell(c)
+            for c in ["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"]
+        ]
+    )
     for g in graded:
         scores = {p.problem.id: p.score for p in g.problems}
-        writer.writerow([csv_cell(c) for c in [
-            g.student,
-            g.path,
-            score_text(g.score) if g.error is None else "",
-            score_text(g.max_score),
-            *[score_text(scores[i]) if i in scores else "" for i in ids],
-            " ".join(wrong_items(g)),
-            g.error or "",
-        ]])
+        writer.writerow(
+            [
+                csv_cell(c)
+                for c in [
+                    g.student,
+                    g.path,
+                    score_text(g.score) if g.error is None else "",
+                    score_text(g.max_score),
+                    *[score_text(scores[i]) if i in scores else "" for i in ids],
+                    " ".join(wrong_items(g)),
+                    g.error or "",
+                ]
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -202,18 +202,25 @@ def source(result: Result, digits: int = 6, ids: str = "") -> str:
             uses[j] = uses.get(j, 0) + 1
             start = f"n{j}_{uses[j]}"
             label, attrs = _node(result, j, digits, fans, marked)
-            attrs.append(f'style="rounded,dashed,filled", tooltip="{html(nodes[j].label)}: use {uses[j]} of {total[j]}"')
+            tooltip = f"{html(nodes[j].label)}: use {uses[j]} of {total[j]}"
+            attrs.append(f'style="rounded,dashed,filled", tooltip="{tooltip}"')
             lines.append(f"  {start} [label=<{label}>, {', '.join(attrs)}{_id(ids, start)}];")
-        tip = f'tooltip="{html(nodes[j].label)} → {html(nodes[i].label)}"' + _id(ids, f"e{i}_{k}")  # SVG hover text; else "n0->n2"
+        tip = f'tooltip="{html(nodes[j].label)} → {html(nodes[i].label)}"' + _id(
+            ids, f"e{i}_{k}"
+        )  # SVG hover text; else "n0->n2"
         if nodes[j].op == CONST:
             lines.append(f'  {start} -> n{i} [style=dashed, color="{MUTED}", {tip}];')  # the node shows its value
         elif grad is None:
-            lines.append(f'  {start} -> n{i} [label={_edge_label(value, None, digits)}, style=dashed, color="{MUTED}", {tip}];')
+            lines.append(
+                f'  {start} -> n{i} [label={_edge_label(value, None, digits)}, style=dashed, color="{MUTED}", {tip}];'
+            )
         else:
             lines.append(f"  {start} -> n{i} [label={_edge_label(value, grad, digits)}, {tip}];")
     # The output leaves to the right, carrying its value and ∂out/∂out = 1, as the course draws it.
-    lines.append(f'  output [shape=plaintext, label=<<b>{html(f)}</b>>];')
-    lines.append(f"  n{out} -> output [label={_edge_label(result.values[out], result.grads[out], digits)}{_id(ids, 'out')}];")
+    lines.append(f"  output [shape=plaintext, label=<<b>{html(f)}</b>>];")
+    lines.append(
+        f"  n{out} -> output [label={_edge_label(result.values[out], result.grads[out], digits)}{_id(ids, 'out')}];"
+    )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -246,15 +253,19 @@ def render_source(text: str, fmt: str) -> bytes:
         import graphviz  # lazily: ~45 ms, and an optional dependency
     except ImportError:
         raise InputError(
-            "drawing an image needs the graphviz Python package: pip install \"bpcalc[graph]\"",
+            'drawing an image needs the graphviz Python package: pip install "bpcalc[graph]"',
             "and Graphviz's dot program: " + INSTALL_GRAPHVIZ,
         ) from None
     try:
         return graphviz.Source(text, engine="dot").pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise InputError("drawing an image needs Graphviz's dot program, which is not on PATH", INSTALL_GRAPHVIZ) from None
+        raise InputError(
+            "drawing an image needs Graphviz's dot program, which is not on PATH", INSTALL_GRAPHVIZ
+        ) from None
     except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode("utf-8", "replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+        stderr = (
+            exc.stderr.decode("utf-8", "replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+        )
         raise GraphvizError(f"Graphviz's dot program failed: {stderr or exc}") from None
 
 

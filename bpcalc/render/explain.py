@@ -86,7 +86,11 @@ def _forward(result: Result, i: int, digits: int, marked: dict[int, str]) -> Exp
     value = number(result.values[i], digits)
     if node.op == VAR:
         given = node.label in result.at or node.label not in CONSTANTS
-        sentence = f"{node.label} = {value}, a variable given at the point." if given else f"{node.label} = {value}, the constant."
+        sentence = (
+            f"{node.label} = {value}, a variable given at the point."
+            if given
+            else f"{node.label} = {value}, the constant."
+        )
         return ExplainStep(FORWARD, i, sentence)
     if node.op == CONST:
         return ExplainStep(FORWARD, i, f"{node.label} is a constant.")
@@ -122,21 +126,33 @@ def _backward(result: Result, digits: int, marked: dict[int, str]) -> list[Expla
         formula = op.show(s.position, labels)
         contribution = number(s.contribution, digits)
         if s.local is None:  # an array op's vjp: a rule in δ, not a number
-            sentence = f"{node.label} passes {formula} = {contribution} to {to} (upstream δ = {number(s.upstream, digits)})"
+            sentence = (
+                f"{node.label} passes {formula} = {contribution} to {to} (upstream δ = {number(s.upstream, digits)})"
+            )
         else:
             local = number(s.local, digits)
             shown = formula if formula == local else f"{formula} = {local}"
-            sentence = f"{node.label} passes upstream {number(s.upstream, digits)} × local {shown} = {contribution} to {to}"
+            sentence = (
+                f"{node.label} passes upstream {number(s.upstream, digits)} × local {shown} = {contribution} to {to}"
+            )
         got = received.setdefault(s.input, [])
         got.append(s)
         terms = [t.contribution for t in sorted(got, key=lambda t: (t.node, t.position))]  # the table's order
         grad = upstream_sum(terms, s.grad, digits) if len(terms) > 1 else number(s.grad, digits)
         total = fan[s.input]
         if total > 1:
-            sentence += f"; {to}'s grad: {grad} (all {total} terms)" if len(got) == total else f"; {to}'s grad so far: {grad} ({len(got)} of {total} terms)"
+            sentence += (
+                f"; {to}'s grad: {grad} (all {total} terms)"
+                if len(got) == total
+                else f"; {to}'s grad so far: {grad} ({len(got)} of {total} terms)"
+            )
         if s.node in marked:
             sentence += f"; at a kink: {convention(result, s.node)}"
-        found.append(ExplainStep(BACKWARD, s.node, sentence + ".", s.input, s.position, grad, len(got), total, marked.get(s.node, "")))
+        found.append(
+            ExplainStep(
+                BACKWARD, s.node, sentence + ".", s.input, s.position, grad, len(got), total, marked.get(s.node, "")
+            )
+        )
     return found
 
 

@@ -42,7 +42,11 @@ def render(result: Result, digits: int = 6, max_nodes: int = MAX_NODES) -> str:
             "bpcalc grad shows its tables; bpcalc explain without -o prints every step's sentence",
         )
     if max_nodes and n > max_nodes:
-        svg, note = None, f"The graph has {n} nodes, more than --max-nodes {max_nodes}: no picture (Graphviz would take long to lay it out)."
+        svg, note = (
+            None,
+            f"The graph has {n} nodes, more than --max-nodes {max_nodes}: "
+            "no picture (Graphviz would take long to lay it out).",
+        )
     else:
         svg, note = picture(result, digits)
     return page(result, digits, svg, note)
@@ -56,7 +60,7 @@ def picture(result: Result, digits: int = 6, ids: str = PAGE_IDS) -> tuple[str |
         if "graphviz" in exc.message.lower() or "dot program" in exc.message:
             return None, NEEDS
         return None, f"No picture: {exc.message}"
-    return data[data.find("<svg"):], ""
+    return data[data.find("<svg") :], ""
 
 
 def page(result: Result, digits: int = 6, svg: str | None = None, note: str = "") -> str:
@@ -67,7 +71,8 @@ def page(result: Result, digits: int = 6, svg: str | None = None, note: str = ""
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape.escape(title)}</title>\n"
-        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:1em 2em;color:#1f2328}"
+        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+        "margin:1em 2em;color:#1f2328}"
         "h1{font-size:1.3em;margin:.2em 0}</style>\n</head>\n<body>\n"
         f"<h1>bpcalc explain</h1>\n{body}\n</body>\n</html>\n"
     )
@@ -85,13 +90,15 @@ def fragment(result: Result, root: str, ids: str, digits: int, svg: str | None, 
         f"<style>{_style(root)}</style>",
         f'<p class="bpx-source"><code>{escape.escape(caption(result, digits))}</code></p>',
         '<div class="bpx-bar">',
-        ('<div class="bpx-controls" role="group" aria-label="Steps">'
-         '<button type="button" data-go="first" aria-label="First step">« First</button> '
-         '<button type="button" data-go="prev" aria-label="Previous step">‹ Previous</button> '
-         '<button type="button" data-go="next" aria-label="Next step">Next ›</button> '
-         '<button type="button" data-go="last" aria-label="Last step">Last »</button> '
-         f'<input type="range" min="1" max="{len(found)}" value="1" aria-label="Step"> '
-         f'<span class="bpx-count">Step 1 of {len(found)}</span></div>'),
+        (
+            '<div class="bpx-controls" role="group" aria-label="Steps">'
+            '<button type="button" data-go="first" aria-label="First step">« First</button> '
+            '<button type="button" data-go="prev" aria-label="Previous step">‹ Previous</button> '
+            '<button type="button" data-go="next" aria-label="Next step">Next ›</button> '
+            '<button type="button" data-go="last" aria-label="Last step">Last »</button> '
+            f'<input type="range" min="1" max="{len(found)}" value="1" aria-label="Step"> '
+            f'<span class="bpx-count">Step 1 of {len(found)}</span></div>'
+        ),
         f'<p id="{step_id}" class="bpx-step" aria-live="polite">{escape.escape(first.sentence)}</p>',
         f'<p class="bpx-kink">{escape.escape(first.kink)}</p>',
         "</div>",
@@ -104,7 +111,9 @@ def fragment(result: Result, root: str, ids: str, digits: int, svg: str | None, 
         _warnings(result),
         _step_list(found),
         '<script type="application/json" class="bpx-data">',
-        json.dumps(_schedule(result, found, tables[1]), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"),
+        json.dumps(_schedule(result, found, tables[1]), ensure_ascii=False, separators=(",", ":")).replace(
+            "</", "<\\/"
+        ),
         "</script>",
         f"<script>{_script(root, ids, step_id, standalone)}</script>",
         "</div>",
@@ -114,7 +123,10 @@ def fragment(result: Result, root: str, ids: str, digits: int, svg: str | None, 
 
 # ---- the tables, with ids and the cells the stepper hides until their step (class c) ----
 
-def _cells(row: tuple[str, ...], numeric: tuple[bool, ...], colours: list[str], hidden: set[int], ids: dict[int, str]) -> str:
+
+def _cells(
+    row: tuple[str, ...], numeric: tuple[bool, ...], colours: list[str], hidden: set[int], ids: dict[int, str]
+) -> str:
     out = []
     for k, (cell, right, colour) in enumerate(zip(row, numeric, colours)):
         classes = " ".join(c for c in ("c" if k in hidden else "", "r" if right else "", colour) if c)
@@ -133,13 +145,20 @@ def _table(t: rows.Table, body: list[str]) -> str:
 
 
 def _colours(t: rows.Table) -> list[str]:
-    return ["v" if h == "value" else "g" if h.startswith(("upstream", "∂")) or h == "contribution" else "" for h in t.headers]
+    return [
+        "v" if h == "value" else "g" if h.startswith(("upstream", "∂")) or h == "contribution" else ""
+        for h in t.headers
+    ]
 
 
 def _forward_table(t: rows.Table, ids: str) -> str:
     colours = _colours(t)
     value = len(t.headers) - 1
-    body = [f'<tr id="{ids}f{i}">{_cells(row, t.numeric, colours, {value}, {})}</tr>' for i, row in zip(t.keys, t.rows) if row]
+    body = [
+        f'<tr id="{ids}f{i}">{_cells(row, t.numeric, colours, {value}, {})}</tr>'
+        for i, row in zip(t.keys, t.rows)
+        if row
+    ]
     return _table(t, body)
 
 
@@ -157,7 +176,9 @@ def _backward_table(t: rows.Table, ids: str) -> str:
 
 def _summary_table(t: rows.Table, ids: str) -> str:
     colours = _colours(t)
-    body = [f'<tr id="{ids}s{n}">{_cells(row, t.numeric, colours, {1, 2}, {})}</tr>' for n, row in enumerate(t.rows) if row]
+    body = [
+        f'<tr id="{ids}s{n}">{_cells(row, t.numeric, colours, {1, 2}, {})}</tr>' for n, row in enumerate(t.rows) if row
+    ]
     return _table(t, body)
 
 
@@ -168,7 +189,10 @@ def _row(i: int, k: int | None) -> str:
 def _warnings(result: Result) -> str:
     if not result.warnings:
         return ""
-    items = "".join(f'<li class="{"bpx-kinkwarn" if w.kind == "kink" else ""}">{escape.escape(w.message)}</li>' for w in result.warnings)
+    items = "".join(
+        f'<li class="{"bpx-kinkwarn" if w.kind == "kink" else ""}">{escape.escape(w.message)}</li>'
+        for w in result.warnings
+    )
     return f'<ul class="bpx-warnings">{items}</ul>'
 
 
@@ -176,11 +200,14 @@ def _step_list(found: list[ExplainStep]) -> str:
     items = []
     for n, s in enumerate(found, 1):
         kink = f' <span class="k">{escape.escape(s.kink)}</span>' if s.kink else ""
-        items.append(f'<li><a href="#step={n}" data-step="{n}"><span class="s">{escape.escape(s.sentence)}</span></a>{kink}</li>')
+        items.append(
+            f'<li><a href="#step={n}" data-step="{n}"><span class="s">{escape.escape(s.sentence)}</span></a>{kink}</li>'
+        )
     return f'<details class="bpx-list"><summary>All {len(found)} steps</summary><ol>{"".join(items)}</ol></details>'
 
 
 # ---- what the script shows at each step ----
+
 
 def _schedule(result: Result, found: list[ExplainStep], backward: rows.Table) -> dict:
     """For the script: from which step each element shows, texts that change, and each step's highlights.
@@ -233,7 +260,8 @@ def _style(root: str) -> str:
     r = f"#{root}"
     return (
         f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1f2328;outline:none}}"
-        f"{r} .bpx-bar{{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1;border-bottom:1px solid #d0d7de}}"
+        f"{r} .bpx-bar{{position:sticky;top:0;background:#fff;padding:.3em 0;z-index:1;"
+        "border-bottom:1px solid #d0d7de}"
         f"{r} .bpx-controls button{{font:inherit;padding:.2em .7em;cursor:pointer}}"
         f"{r} .bpx-controls input{{vertical-align:middle;width:min(24em,40vw)}}"
         f"{r}:not(.bpx-js) .bpx-controls{{display:none}}"
@@ -333,7 +361,7 @@ if(PAGE){document.addEventListener('keydown',key);window.addEventListener('hashc
 else root.addEventListener('keydown',key);
 root.classList.add('bpx-js');
 go(PAGE?fromHash():0,false);
-})();"""
+})();"""  # noqa: E501 (the script's lines are as long as they need)
 
 
 def _script(root: str, ids: str, step_id: str, standalone: bool) -> str:

@@ -77,9 +77,20 @@ class Screens:
         table = Table(title=plain.title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         table.add_column("", no_wrap=True)
         for header, numeric in zip(plain.headers, plain.numeric):
-            style = VALUE if header == "value" else GRAD if header == "contribution" or header.startswith(("upstream", "∂")) else None
-            table.add_column(header, style=style, justify="right" if numeric else "left", no_wrap=header == "expression",
-                             overflow="ellipsis" if header == "expression" else "fold")
+            style = (
+                VALUE
+                if header == "value"
+                else GRAD
+                if header == "contribution" or header.startswith(("upstream", "∂"))
+                else None
+            )
+            table.add_column(
+                header,
+                style=style,
+                justify="right" if numeric else "left",
+                no_wrap=header == "expression",
+                overflow="ellipsis" if header == "expression" else "fold",
+            )
         start, stop = _window(len(cells), current[0] if current else 0, room)
         if start:
             table.add_row("", "⋮", f"{start} rows above", style="dim")
@@ -149,11 +160,31 @@ def step_through(screens: Screens, read_key: Callable[[], str], out: Console | N
 # ---- keys, read raw from the terminal ----
 
 _SEQUENCES = {
-    "\r": NEXT, "\n": NEXT, " ": NEXT, "n": NEXT, "\x1b[C": NEXT, "\x1bOC": NEXT,
-    "\x1b[D": PREV, "\x1bOD": PREV, "p": PREV, "\x7f": PREV, "\b": PREV,
-    "\x1b[H": FIRST, "\x1bOH": FIRST, "\x1b[1~": FIRST, "g": FIRST,
-    "\x1b[F": LAST, "\x1bOF": LAST, "\x1b[4~": LAST, "G": LAST,
-    "q": QUIT, "Q": QUIT, "\x1b": QUIT, "\x03": QUIT, "\x04": QUIT, "": QUIT,
+    "\r": NEXT,
+    "\n": NEXT,
+    " ": NEXT,
+    "n": NEXT,
+    "\x1b[C": NEXT,
+    "\x1bOC": NEXT,
+    "\x1b[D": PREV,
+    "\x1bOD": PREV,
+    "p": PREV,
+    "\x7f": PREV,
+    "\b": PREV,
+    "\x1b[H": FIRST,
+    "\x1bOH": FIRST,
+    "\x1b[1~": FIRST,
+    "g": FIRST,
+    "\x1b[F": LAST,
+    "\x1bOF": LAST,
+    "\x1b[4~": LAST,
+    "G": LAST,
+    "q": QUIT,
+    "Q": QUIT,
+    "\x1b": QUIT,
+    "\x03": QUIT,
+    "\x04": QUIT,
+    "": QUIT,
 }
 
 

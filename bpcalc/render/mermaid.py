@@ -13,7 +13,9 @@ from .dot import GRAD, KINK, VALUE, caption, edges, fan_out, kinks, symbol
 
 def text(s: str) -> str:
     """Text for a quoted Mermaid label: quotes and angle brackets as entity codes, new lines as <br/>."""
-    return s.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
+    return (
+        s.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
+    )
 
 
 def _coloured(shown: str, colour: str) -> str:
@@ -63,7 +65,7 @@ def render(result: Result, digits: int = 6) -> str:
             else:
                 lines.append(f'  n{i}(["{label}{extra}"])')  # Mermaid's circles do not grow to fit two lines
     lines.append(f'  output["<b>{text(f)}</b>"]')
-    for j, i, k, value, grad in edges(result):
+    for j, i, _k, value, grad in edges(result):
         if nodes[j].op == CONST:
             lines.append(f"  n{j} -.-> n{i}")
         elif grad is None:

@@ -142,8 +142,13 @@ def latex_text(result: Result) -> str:
     parts = []
     for t in rows.tables(result, DIGITS, MAX_ROWS):
         spec = "".join("r" if numeric else "l" for numeric in t.numeric)
-        lines = [f"\\begin{{longtable}}{{{spec}}}", f"\\multicolumn{{{len(t.headers)}}}{{l}}{{\\textbf{{{_tex(t.title)}}}}} \\\\",
-                 "\\toprule", " & ".join(_tex(h) for h in t.headers) + " \\\\", "\\midrule"]
+        lines = [
+            f"\\begin{{longtable}}{{{spec}}}",
+            f"\\multicolumn{{{len(t.headers)}}}{{l}}{{\\textbf{{{_tex(t.title)}}}}} \\\\",
+            "\\toprule",
+            " & ".join(_tex(h) for h in t.headers) + " \\\\",
+            "\\midrule",
+        ]
         for row in t.rows:
             cells = (r"\ensuremath{\vdots}", f"{t.hidden} more") + ("",) * (len(t.headers) - 2) if row is None else row
             lines.append(" & ".join(_tex(c) for c in cells) + " \\\\")

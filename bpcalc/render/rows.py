@@ -94,7 +94,11 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
         grad = result.grads[i]
         node = nodes[i]
         received = sorted(incoming.get(i, []), key=lambda s: (s.node, s.position))  # in forward order
-        upstream = upstream_sum([s.contribution for s in received], grad, digits) if len(received) > 1 else number(grad, digits)
+        upstream = (
+            upstream_sum([s.contribution for s in received], grad, digits)
+            if len(received) > 1
+            else number(grad, digits)
+        )
         steps = by_node.get(i, [])
         if not steps:
             rows.append((node.label, upstream, "", "", ""))
@@ -110,13 +114,25 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
                 contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
             else:  # an array op's vjp, or an element-wise product with arrays
                 contribution = number(step.contribution, digits)
-            rows.append((node.label if n == 0 else "", upstream if n == 0 else "", labels[step.position], shown_local, contribution))
+            rows.append(
+                (
+                    node.label if n == 0 else "",
+                    upstream if n == 0 else "",
+                    labels[step.position],
+                    shown_local,
+                    contribution,
+                )
+            )
             keys.append((i, step.position))
     hidden = len(visited) - (len(ids) - 1) if None in ids else 0
     return Table(
         f"Backward pass: from {out} back to the inputs",
         ("node", f"upstream ∂{out}/∂node", "input", "local ∂node/∂input", "contribution"),
-        rows, hidden, (False, False, False, False, False), len(visited), tuple(keys),
+        rows,
+        hidden,
+        (False, False, False, False, False),
+        len(visited),
+        tuple(keys),
     )
 
 
@@ -132,8 +148,15 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
             continue
         rows.append((name, number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
     hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
-    return Table(f"{out} = {number(result.value, digits)}", ("name", "value", f"∂{out}/∂name"), rows, hidden,
-                 (False, True, True), len(result.gradient), tuple(names))
+    return Table(
+        f"{out} = {number(result.value, digits)}",
+        ("name", "value", f"∂{out}/∂name"),
+        rows,
+        hidden,
+        (False, True, True),
+        len(result.gradient),
+        tuple(names),
+    )
 
 
 def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
