@@ -1,0 +1,86 @@
+"""The passes of two revisions side by side, in one run: forward and backward per node.
+
+    python benchmarks/compare.py 7f0e323          # that commit against the working tree
+    python benchmarks/compare.py 7f0e323 --sizes 1000,10000,100000
+
+The other revision's bpcalc/ is taken with `git archive` into a temporary folder under the
+package name `bpcalc_then`, so both import in this one process; the two are timed in turns
+(best of several runs each) on the same graphs from bench.py's shapes, so a busy machine
+moves both sides alike. The cyclic GC is off, as bpcalc.grad runs its passes.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import bench  # noqa: E402  (the shapes and the point)
+
+
+def revision(rev: str, folder: Path):
+    """bpcalc as it was at `rev`, importable as bpcalc_then."""
+    archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev, "bpcalc", "grammar"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    (folder / "bpcalc").rename(folder / "bpcalc_then")
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("bpcalc_then.engine"), importlib.import_module("bpcalc_then.parse")
+
+
+def best(fn, repeat: int) -> float:
+    fastest = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        fastest = min(fastest, time.perf_counter() - start)
+    return fastest
+
+
+def timings(engine, parse, source: str, repeat: int) -> tuple[float, float, int]:
+    graph = parse.parse(source)
+    point = {name: bench.POINT[name] for name in graph.variables}
+    values, wants = engine.leaves(graph, point)
+    engine.forward(graph, values, wants)
+    forward = best(lambda: engine.forward(graph, *engine.leaves(graph, point)), repeat)
+    backward = best(lambda: engine.backward(graph, values, wants, "indicator", []), repeat)
+    return forward, backward, len(graph.nodes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rev", help="the revision to compare the working tree with")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--rounds", type=int, default=5, help="turns of then/now; each takes its best")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    now = importlib.import_module("bpcalc.engine"), importlib.import_module("bpcalc.parse")
+    with tempfile.TemporaryDirectory() as folder:
+        then = revision(args.rev, Path(folder))
+        gc.disable()
+        print(f"{'shape':7} {'nodes':>8}   forward ns/node then → now        backward ns/node then → now")
+        for shape, make in bench.SHAPES.items():
+            for size in sizes:
+                source = make(size)
+                repeat = 5 if size <= 10_000 else 2
+                results: dict[str, list[tuple[float, float, int]]] = {"then": [], "now": []}
+                for _ in range(args.rounds):  # in turns, so that load falls on both
+                    for name, (engine, parse) in (("then", then), ("now", now)):
+                        results[name].append(timings(engine, parse, source, repeat))
+                (f0, b0, n), (f1, b1, _) = (
+                    (min(r[0] for r in results[k]), min(r[1] for r in results[k]), results[k][0][2]) for k in ("then", "now")
+                )
+                print(f"{shape:7} {n:>8,}   {f0 / n * 1e9:6.0f} → {f1 / n * 1e9:6.0f} ({f1 / f0:4.2f}x)"
+                      f"          {b0 / n * 1e9:6.0f} → {b1 / n * 1e9:6.0f} ({b1 / b0:4.2f}x)", flush=True)
+        gc.enable()
+
+
+if __name__ == "__main__":
+    main()
