@@ -5,8 +5,8 @@ import math
 import numbers
 import os
 import re
-import sys
 import threading
+from collections import namedtuple
 from collections.abc import Mapping
 
 from .errors import (
@@ -18,6 +18,7 @@ from .errors import (
     suggest,
 )
 from .graph import CONST, VAR, Graph, Node, Notice
+from .lark_standalone import Lark_StandAlone, Lexer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .ops import CONSTANTS, FUNCTIONS
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,16 +68,16 @@ class _Builder:
 
     def number(self, children):
         (token,) = children
-        value = float(token)  # a float from the start: no big-integer arithmetic on user input
+        value = float(token.value)  # a float from the start: no big-integer arithmetic on user input
         if math.isinf(value):
             raise ExpressionSyntaxError(f"the number {token} is too large for float64", self.source, token.start_pos)
-        node = Node(CONST, (), str(token), token.start_pos, token.end_pos, literal=value)
+        node = Node(CONST, (), token.value, token.start_pos, token.end_pos, literal=value)
         self.nodes.append(node)
         return len(self.nodes) - 1, token.start_pos, token.end_pos
 
     def name(self, children):
         (token,) = children
-        name = str(token)
+        name = token.value
         node_id = self.names.get(name)
         if name in self.assigned:
             self.read.add(name)
@@ -136,9 +137,9 @@ class _Builder:
     def call(self, children):
         token, *args, rpar = children
         args = [a for a in args if a is not None]  # f() gives a None placeholder
-        op = FUNCTIONS.get(token)
+        op = FUNCTIONS.get(token.value)
         if op is None:
-            near = suggest(token, FUNCTIONS)
+            near = suggest(token.value, FUNCTIONS)
             raise UnknownFunctionError(
                 f"unknown function '{token}'",
                 self.source,
@@ -160,7 +161,7 @@ class _Builder:
 
     def assign(self, children):
         token, value = children
-        name, pos = str(token), token.start_pos
+        name, pos = token.value, token.start_pos
         if name in self.assigned:
             first_line = self.source.count("\n", 0, self.assigned[name]) + 1
             raise AssignmentError(
@@ -195,22 +196,56 @@ class _Builder:
         return children
 
 
-class _JoinLinesInParens:
-    """Lark post-lexer: a newline inside parentheses or brackets continues the expression."""
+class _Token(namedtuple("_Token", "type value start_pos end_pos line column end_line end_column")):
+    """A token as the parser takes it: a tuple made in C, with the attributes Lark's parser reads."""
 
-    always_accept = ("_NL",)
+    __slots__ = ()
 
-    def process(self, stream):
+    def __str__(self) -> str:
+        return self.value
+
+
+class _Lexer(Lexer):
+    """The lexer for bpcalc's grammar, handed to Lark's parser in place of its basic lexer.
+
+    One compiled pattern over the terminals the grammar declares, built from
+    the grammar's own terminal definitions (as the generated parser carries
+    them) in the order Lark's basic lexer tries them. A newline inside
+    parentheses or brackets continues the expression, so it is dropped there.
+    """
+
+    def __init__(self, conf) -> None:
+        # Lark's basic lexer tries the terminals in this order: priority, then the longest first.
+        order = lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)  # noqa: E731
+        terminals = sorted(conf.terminals, key=order)
+        alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+        self.pattern = re.compile(alternatives, conf.g_regex_flags)
+        self.ignore = frozenset(conf.ignore)
+        self.allowed = frozenset(t.name for t in terminals) - self.ignore
+
+    def lex(self, lexer_state, parser_state):
+        text = lexer_state.text.text
+        ignore = self.ignore
+        token = _Token
         depth = 0
-        for token in stream:
-            kind = token.type
-            if kind == "LPAR" or kind == "LBRACKET":
-                depth += 1
-            elif kind == "RPAR" or kind == "RBRACKET":
-                depth -= 1
-            elif kind == "_NL" and depth > 0:
-                continue
-            yield token
+        pos = 0
+        for match in iter(self.pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
+            kind = match.lastgroup
+            end = match.end()
+            if kind in ignore:
+                pass
+            elif kind == "_NL":
+                if depth <= 0:
+                    yield token(kind, "\n", pos, end, None, None, None, None)
+            else:
+                if kind == "LPAR" or kind == "LBRACKET":
+                    depth += 1
+                elif kind == "RPAR" or kind == "RBRACKET":
+                    depth -= 1
+                yield token(kind, match.group(), pos, end, None, None, None, None)
+            pos = end
+        if pos < len(text):
+            raise UnexpectedCharacters(text, pos, None, None, allowed=self.allowed, state=parser_state)
 
 
 # ---------------------------------------------------------------- the parser
@@ -220,46 +255,17 @@ _builder = _Builder()
 _parser = None
 
 
-def _cache_path(grammar: str) -> str | None:
-    import hashlib
-
-    import lark
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "bpcalc")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
-        return None  # no writable cache: build the parser each time (about 30 ms)
-    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-    return os.path.join(folder, f"grammar-{digest}-lark{lark.__version__}-{python}.pickle")
-
-
 def _get_parser():
     global _parser
     if _parser is None:
-        from lark import Lark
-
-        grammar = grammar_text()
-        cache = _cache_path(grammar)
-        # Lark's cache (in the user's cache folder, not a shared /tmp) turns the
-        # ~30 ms grammar analysis into a ~1 ms load on every later run.
-        _parser = Lark(
-            grammar,
-            parser="lalr",
-            lexer="basic",  # one lexer for the grammar: the contextual one compiles a regex per parser state
-            transformer=_builder,
-            postlex=_JoinLinesInParens(),
-            cache=cache or False,
-        )
+        # The LALR parser Lark generated from grammar/bpcalc.lark (see
+        # grammar/make_parser.py): no grammar to analyse and no cache to load.
+        _parser = Lark_StandAlone(transformer=_builder, _plugins={"BasicLexer": _Lexer})
     return _parser
 
 
 def parse(source: str) -> Graph:
     """Parse a program into a graph whose last node is the output; raises BpcalcError."""
-    from lark.exceptions import UnexpectedInput
-
     parser = _get_parser()
     with _lock:
         _builder.reset(source)
@@ -379,8 +385,6 @@ def _describe(terminal: str, parser) -> str:
 
 
 def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-
     pos = getattr(exc, "pos_in_stream", None)
     if pos is None or pos < 0:
         pos = len(source)
@@ -509,7 +513,7 @@ def _to_value(name: str, value: object) -> object:
     if isinstance(value, (list, tuple)) or type(value).__module__ == "numpy" and getattr(value, "ndim", 0) > 0:
         return _to_array(name, value)
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
-        value = value.item()  # a 0-d array is a number
+        value = value.item()  # type: ignore[attr-defined]  # a 0-d array is a number
     return _to_float(name, value)
 
 

@@ -7,11 +7,22 @@ readings happen to give the same number.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
+import json
 import math
+import re
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import bpcalc
+import bpcalc.parse as parse_module
 from bpcalc.errors import (
     ArityError,
     AssignmentError,
@@ -22,6 +33,7 @@ from bpcalc.errors import (
     UnknownFunctionError,
 )
 from bpcalc.graph import CONST, VAR, Graph
+from bpcalc.ops import FUNCTIONS
 from bpcalc.parse import parse, parse_point
 
 
@@ -422,3 +434,203 @@ def test_long_flat_sum():
     graph = parse(source)
     assert len(graph.nodes) == 1 + (terms - 1)  # one x, one add per '+'
     assert graph.nodes[-1].inputs == (len(graph.nodes) - 2, 0)  # left-associative: (...+x)+x
+
+
+# ---------------------------------------------------------------- the generated parser
+# bpcalc parses with the LALR parser Lark's standalone tool generates from
+# grammar/bpcalc.lark (bpcalc/lark_standalone.py) and a lexer of its own. The
+# reference is the parser bpcalc used before: Lark itself, loading the grammar,
+# with Lark's basic lexer and a post-lexer that drops newlines inside brackets.
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_parser_is_current():
+    """bpcalc/lark_standalone.py is what grammar/make_parser.py writes from the grammar today."""
+    lark = pytest.importorskip("lark")
+    spec = importlib.util.spec_from_file_location("make_parser", ROOT / "grammar" / "make_parser.py")
+    make_parser = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_parser)
+    fresh = make_parser.generate()
+    committed = (ROOT / "bpcalc" / "lark_standalone.py").read_text(encoding="utf-8")
+    start = "\nDATA = ("  # from here on: the grammar's terminals, rules and parse table
+    stale = "bpcalc/lark_standalone.py is stale: run python grammar/make_parser.py"
+    assert committed[committed.index(start) :] == fresh[fresh.index(start) :], stale
+    if f'__version__ = "{lark.__version__}"' in committed:  # the same Lark: the whole file, byte for byte
+        assert committed == fresh, stale
+
+
+def test_no_lark_grammar_loading_or_cache_at_run_time(tmp_path):
+    code = (
+        "import sys, bpcalc; bpcalc.grad('(x+y)*z', at='x=1,y=2,z=3'); "
+        "print(sorted(m for m in sys.modules if m == 'lark' or m.startswith('lark.') or m == 'pickle'))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+    assert not (tmp_path / "cache").exists()  # nothing written: there is no cache
+
+
+def test_lexer_pattern_tries_terminals_in_lark_order():
+    # A string terminal that a regex terminal also matches (a keyword) would need
+    # Lark's re-typing callbacks, which bpcalc's lexer does not have.
+    parser = parse_module._get_parser()
+    terminals = parser.terminals
+    for s in (t for t in terminals if t.pattern.type == "str"):
+        for r in (t for t in terminals if t.pattern.type == "re"):
+            assert not re.fullmatch(r.pattern.to_regexp(), s.pattern.value), (s.name, r.name)
+
+
+class _JoinLinesInParens:
+    """The post-lexer bpcalc used with Lark's own lexer: a newline inside brackets continues the expression."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        depth = 0
+        for token in stream:
+            if token.type in ("LPAR", "LBRACKET"):
+                depth += 1
+            elif token.type in ("RPAR", "RBRACKET"):
+                depth -= 1
+            elif token.type == "_NL" and depth > 0:
+                continue
+            yield token
+
+
+@functools.cache
+def _lark_reference():
+    lark = pytest.importorskip("lark")
+    return lark, lark.Lark(
+        parse_module.grammar_text(),
+        parser="lalr",
+        lexer="basic",
+        transformer=parse_module._builder,
+        postlex=_JoinLinesInParens(),
+        maybe_placeholders=True,
+    )
+
+
+@contextmanager
+def lark_parser():
+    """parse() as it was: Lark loading grammar/bpcalc.lark, with its basic lexer and the post-lexer."""
+    lark, reference = _lark_reference()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse_module, "_get_parser", lambda: reference)
+        for name in ("UnexpectedInput", "UnexpectedCharacters", "UnexpectedToken"):
+            patch.setattr(parse_module, name, getattr(lark.exceptions, name))
+        yield
+
+
+def outcome(source: str):
+    """Everything a parse gives: the node list with spans, names and notices, or the error in full."""
+    try:
+        graph = parse(source)
+    except BpcalcError as exc:
+        return ("error", type(exc).__name__, str(exc), exc.line, exc.column, exc.context)
+    nodes = [(n.op, n.inputs, n.label, n.start, n.end, n.literal, n.named) for n in graph.nodes]
+    return ("graph", nodes, graph.names, graph.variables, graph.output, [(n.kind, n.message) for n in graph.notices])
+
+
+EXAMPLES = (
+    [row[0] for row in PRECEDENCE]
+    + [row[0] for row in ERRORS]
+    + [
+        "q = x + y; f = q * z",
+        "q = x + y;\n\n;f = q * z;\n",
+        "# c\nq = x + y  # n\n\nf = q * z  # o\n",
+        "q = x + y\r\nf = q * z\r\n",
+        "f = (x +\n y) * z",
+        "f = sigmoid(\n  x\n)",
+        "f = (x  # c\n + y)",
+        "x\n+ y",
+        "h = tanh(w1*x + b1); o = sigmoid(w2*h + b2); L = (o - t)^2",
+        "n1 = x; n2 = y; n1*n2 + x*y",
+        "q = x*y; r = q; q*2",
+        "W @ [1, 2] + b",
+        "[[1, 2], [3, 4]][1, 0] * x",
+        "w[0]\n+ [x,\n y][1]",
+        "[]",
+        "f()",
+        "x[0, 1, 2]",
+        "log(softmax(z))[0]",
+        "x +\ny",
+        "x = 3 = 4",
+        "x == y",
+        "(x]",
+        "[x)",
+        "f(x,)",
+        "x ** ** 2",
+        "x\n)",
+        "((x\n)\n",
+        "2 x",
+        "1.5.5",
+        "x y z",
+        "x\x00",
+        "é + x",
+    ]
+)
+
+
+@pytest.mark.parametrize("source", EXAMPLES)
+def test_same_parse_as_lark_on_the_examples(source):
+    new = outcome(source)
+    with lark_parser():
+        old = outcome(source)
+    assert new == old
+
+
+def test_same_parse_as_lark_on_the_worked_examples():
+    examples = json.loads((ROOT / "tests" / "data" / "worked_examples.json").read_text(encoding="utf-8"))
+    sources = [e["expr"] for e in examples if "expr" in e]
+    assert sources
+    new = [outcome(s) for s in sources]
+    with lark_parser():
+        old = [outcome(s) for s in sources]
+    assert new == old
+
+
+# Programs from the grammar, and token soups that are mostly syntax errors.
+
+_gap = st.sampled_from(["", " ", "  ", "\t", " # c\n"])
+_leaf = st.one_of(
+    st.sampled_from(["x", "y", "z", "w1", "_b", "pi", "e", "n1", "f"]),
+    st.sampled_from(["0", "2", "3.5", ".5", "5.", "1e-3", "2.5E+4", "007", "1e999"]),
+)
+
+
+def _compound(inner):
+    binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^", "**", "@"]), inner).map("".join)
+    spaced = st.tuples(inner, _gap, st.sampled_from(["+", "-", "*"]), _gap, inner).map("".join)
+    unary = st.tuples(st.sampled_from(["-", "+", "--"]), inner).map("".join)
+    paren = st.tuples(st.sampled_from(["(", "( ", "(\n"]), inner, st.sampled_from([")", "\n)", " )"])).map("".join)
+    call = st.tuples(st.sampled_from(sorted(FUNCTIONS) + ["foo"]), st.lists(inner, min_size=0, max_size=3)).map(
+        lambda t: f"{t[0]}({', '.join(t[1])})"
+    )
+    array = st.lists(inner, min_size=0, max_size=3).map(lambda items: "[" + ",\n".join(items) + "]")
+    index = st.tuples(inner, st.lists(inner, min_size=1, max_size=3)).map(lambda t: f"{t[0]}[{', '.join(t[1])}]")
+    return st.one_of(binary, spaced, unary, paren, call, array, index)
+
+
+_expression = st.recursive(_leaf, _compound, max_leaves=12)
+_assignment = st.tuples(st.sampled_from(["q", "r", "x", "f", "n1"]), st.just(" = "), _expression).map("".join)
+_statements = st.lists(st.one_of(_expression, _assignment), min_size=0, max_size=4)
+_program = st.tuples(st.sampled_from(["; ", "\n", ";\n", "\r\n"]), _statements).map(lambda t: t[0].join(t[1]))
+_soup = st.lists(
+    st.sampled_from(
+        ["x", "y", "2", "1e3", ".5", "+", "-", "*", "/", "^", "**", "@", "(", ")", "[", "]", ",", ";", "\n", "=", "==",
+         "#c\n", " ", "sin", "max", "exp", "f", "&", "$", "2x", "\r", "\t", "é"]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_program, _soup))
+def test_same_parse_as_lark_on_generated_programs(source):
+    new = outcome(source)
+    with lark_parser():
+        old = outcome(source)
+    assert new == old
