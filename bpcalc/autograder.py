@@ -278,13 +278,13 @@ def find_answer_file(folder: Path) -> tuple[Path, list[str]]:
 
 
 def gradescope_identity(root: Path) -> dict[str, str]:
-    """The submitter as Gradescope's submission_metadata.json names them (the first user): id, email, name."""
+    """The submitter as Gradescope's submission_metadata.json names them (the first user): SID, email, name."""
     try:
         data = json.loads((root / "submission_metadata.json").read_text(encoding="utf-8"))
         user = (data.get("users") or [{}])[0]
     except (OSError, ValueError, AttributeError, IndexError, TypeError):
         return {}
-    found = {"id": user.get("sid"), "email": user.get("email"), "name": user.get("name")}
+    found = {"sis_id": user.get("sid"), "email": user.get("email"), "name": user.get("name")}
     return {
         key: str(value).strip() for key, value in found.items() if isinstance(value, (str, int)) and str(value).strip()
     }

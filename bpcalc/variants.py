@@ -18,7 +18,9 @@ from .errors import AnswerError, BpcalcError
 
 MAX_GRID = 100_000  # values one parameter may take
 MAX_ATTEMPTS = 200  # draws per student and problem before giving up
-IDENTITY_KEYS = ("id", "sis_id", "login", "email")  # an answer file's or a roster's, in this order of precedence
+# An answer file's or a roster's, in this order of precedence: the SIS id (the student number) first,
+# as every platform knows it (Canvas's "SIS User ID", Gradescope's "SID"); Canvas's own "ID" next.
+IDENTITY_KEYS = ("sis_id", "id", "login", "email")
 _SPEC_KEYS = ("avoid_kinks", "nonzero")
 
 
@@ -188,19 +190,25 @@ def draw(
     )
 
 
-def student_key(fields: Mapping[str, Any]) -> str | None:
-    """The key a student's variant is drawn from: `variant` if given, else the first of id, sis_id, login, email,
-    name."""
+def keyed(fields: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(the field, the key) a student's variant is drawn from: `variant` if given, else the first of
+    sis_id, id, login, email, name that has a value."""
     for field in ("variant", *IDENTITY_KEYS, "name"):
         value = fields.get(field)
         if isinstance(value, bool) or value is None:
             continue
         if field == "variant" and isinstance(value, int):
-            return numbered(value)  # variant = 3: the third of `bpcalc variants --n N`
+            return field, numbered(value)  # variant = 3: the third of `bpcalc variants --n N`
         if isinstance(value, (int, str)) and str(value).strip():
             text = str(value).strip()
-            return text.lower() if field == "email" else text
+            return field, text.lower() if field == "email" else text
     return None
+
+
+def student_key(fields: Mapping[str, Any]) -> str | None:
+    """The key a student's variant is drawn from (see `keyed`)."""
+    found = keyed(fields)
+    return None if found is None else found[1]
 
 
 def numbered(n: int) -> str:
@@ -215,6 +223,7 @@ __all__ = [
     "draw",
     "draw_point",
     "student_key",
+    "keyed",
     "numbered",
     "IDENTITY_KEYS",
     "MAX_ATTEMPTS",

@@ -194,7 +194,7 @@ def test_find_answer_file(tmp_path):
         find_answer_file(empty)
 
 
-def _grade_in_process(tmp_path: Path, homework: Path, files: dict[str, str], visibility: str = "visible") -> dict:
+def _grade_in_process(tmp_path: Path, homework: Path, files: dict[str, str], visibility: str = "visible", metadata: str = "") -> dict:
     tmp_path.mkdir(parents=True, exist_ok=True)
     zip_path = tmp_path / "ag.zip"
     build(homework, zip_path, visibility=visibility)
@@ -202,6 +202,8 @@ def _grade_in_process(tmp_path: Path, homework: Path, files: dict[str, str], vis
     for name, text in files.items():
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text, encoding="utf-8")
+    if metadata:
+        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": metadata, "name": "X", "email": "x@y"}]}))
     assert run(root) == 0
     data = json.loads((root / "results" / "results.json").read_text())
     _check_results(data)
@@ -309,3 +311,16 @@ def test_run_autograder_without_bpcalc_still_writes_results(tmp_path, homework):
     assert done.returncode == 1
     data = json.loads((root / "results" / "results.json").read_text())
     assert data["score"] == 0 and "instructor" in data["output"]
+
+
+def test_variant_from_gradescopes_submitter(tmp_path):
+    """With variants, the numbers are the submitter's (Gradescope's SID), whatever id the file claims."""
+    from bpcalc.assignment import load_assignment
+
+    hw = tmp_path / "hw.toml"
+    hw.write_text('seed = 3\n[[problems]]\nexpression = "f = w * x"\nat = { x = 2 }\nask = ["f", "df/dx"]\n'
+                  '[problems.random]\nw = { min = 1, max = 9 }\n')
+    w = load_assignment(hw).for_student("S9").problems[0].at["w"]
+    # by hand: f = w*x = 2w, df/dx = w
+    data = _grade_in_process(tmp_path / "run", hw, {"a.toml": f'sis_id = "S1"\nf = {2 * w}\n"df/dx" = {w}\n'}, metadata="S9")
+    assert data["score"] == 2

@@ -122,6 +122,7 @@ def test_draws_do_not_depend_on_pythons_hash_seed():
 
 def test_student_key_precedence():
     assert student_key({"name": "Ada", "email": "ADA@X.EDU", "id": 17}) == "17"
+    assert student_key({"id": 17, "sis_id": "S1"}) == "S1"  # the student number first: every platform knows it
     assert student_key({"name": "Ada", "email": "ADA@X.EDU"}) == "ada@x.edu"
     assert student_key({"variant": 3, "id": "17"}) == "#3"
     assert student_key({"name": "  "}) is None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..errors import AnswerError
-from ..variants import numbered, student_key
+from ..variants import keyed, numbered
 
 if TYPE_CHECKING:
     from ..assignment import Assignment, Problem
@@ -28,28 +28,30 @@ class Variant:
     key: str  # what the numbers were drawn from
     student: str | None  # the student's name, when a roster gave one
     assignment: Assignment
+    field: str = "variant"  # the roster column the key came from: sis_id, id, login, email or name
 
 
 def make_variants(assignment: Assignment, *, students: Iterable[Student] | None = None, n: int | None = None) -> tuple[list[Variant], list[str]]:
     """A variant per roster student (drawn from their key) or `n` numbered ones; and warnings to show."""
     warnings: list[str] = []
-    wanted: list[tuple[str, str | None]] = []
+    wanted: list[tuple[str, str | None, str]] = []
     if students is not None:
         seen: dict[str, str] = {}
         for s in students:
-            key = student_key(s.fields())
-            if key is None:
+            found = keyed(s.fields())
+            if found is None:
                 warnings.append(f"roster row {s.row} names nobody (no id, login, email or name): skipped")
                 continue
+            field, key = found
             if key in seen:
                 warnings.append(f"roster rows for {seen[key]} and {s.name or key} have the same key '{key}': one variant for both")
                 continue
             seen[key] = s.name or key
-            wanted.append((key, s.name or None))
+            wanted.append((key, s.name or None, field))
     else:
         if n is None or not 1 <= n <= MAX_VARIANTS:
             raise AnswerError(f"the number of variants must be from 1 to {MAX_VARIANTS}")
-        wanted = [(numbered(k), None) for k in range(1, n + 1)]
+        wanted = [(numbered(k), None, "variant") for k in range(1, n + 1)]
     if not wanted:
         raise AnswerError("no students to make variants for")
     if not assignment.randomized:
@@ -59,7 +61,7 @@ def make_variants(assignment: Assignment, *, students: Iterable[Student] | None 
             f"the random parameters allow only {assignment.variant_space} different variants for {len(wanted)} "
             "students: some students share one (widen a range or add a parameter)"
         )
-    return [Variant(key, name, assignment.for_student(key)) for key, name in wanted], warnings
+    return [Variant(key, name, assignment.for_student(key), field) for key, name, field in wanted], warnings
 
 
 def number(value: Any) -> float:

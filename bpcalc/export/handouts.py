@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 def identity_line(variant: Variant) -> str:
     """The line a student puts at the top of the answer file, so grading finds their numbers."""
-    if variant.key.startswith("#") and variant.key[1:].isdigit():
+    if variant.field == "variant" and variant.key.startswith("#") and variant.key[1:].isdigit():
         return f"variant = {variant.key[1:]}"
-    return f"id = {_toml_string(variant.key)}"
+    field = "student" if variant.field == "name" else variant.field  # the answer file names a student so
+    return f"{field} = {_toml_string(variant.key)}"
 
 
 def _toml_string(text: str) -> str:
