@@ -117,7 +117,7 @@ class Problem:
     id: str
     title: str
     source: str
-    at: dict[str, float]
+    at: dict[str, Any]  # numbers, or arrays
     asks: list[Ask]
     points: float
     tolerance: Tolerance
@@ -373,7 +373,7 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
     answers: dict[str, list[tuple[str, Any]]] = {}
     notes: list[str] = []
     flat: dict[str, Any] = {}
-    identity: dict[str, str] = {}
+    identity: dict[str, Any] = {}
     for key, value in data.items():
         key = str(key)
         if key == "student" and isinstance(value, str):

@@ -1,4 +1,4 @@
-"""Outputs written whole or not at all: a temporary file (or folder) beside the target, then a rename."""
+"""Outputs written whole or not at all: a file through files.write_atomic, a folder through a temporary folder and a rename."""
 from __future__ import annotations
 
 import os
@@ -10,39 +10,12 @@ from pathlib import Path
 from .errors import InputError
 
 
-def same_file(output: str | Path, inputs: Iterable[str | Path]) -> bool:
-    """Whether the output path is one of the inputs (writing it would destroy what is read)."""
-    try:
-        target = Path(output).resolve()
-    except OSError:
-        return False
-    return any(Path(p).resolve() == target for p in inputs)
-
-
 def write_file(path: str | Path, data: bytes | str, *, inputs: Iterable[str | Path] = ()) -> None:
-    """Write a file through a temporary file in its folder and a rename, so a reader never sees half of it."""
-    path = Path(path)
-    if same_file(path, inputs):
-        raise InputError(f"{path} is also an input: choose another output path")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder: give a file name")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _remove(tmp)
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+    """Write a file whole or not at all (files.write_atomic), refusing a path that is one of the inputs."""
+    from .files import refuse_inputs, write_atomic
+
+    refuse_inputs(path, inputs)
+    write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def write_folder(path: str | Path, files: Mapping[str, bytes | str], *, force: bool = False) -> None:
@@ -84,11 +57,4 @@ def write_folder(path: str | Path, files: Mapping[str, bytes | str], *, force: b
         raise
 
 
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-__all__ = ["write_file", "write_folder", "same_file"]
+__all__ = ["write_file", "write_folder"]

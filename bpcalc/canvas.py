@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING
 
 from .errors import AnswerError
 from .text import csv_cell
@@ -21,7 +22,6 @@ from .text import csv_cell
 if TYPE_CHECKING:
     from .assignment import Assignment, Graded
 
-MAX_ROSTER_BYTES = 20_000_000
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 # A roster column, by any of its usual headers (compared without case), and the field it fills.
 _FIELDS = {
@@ -67,15 +67,10 @@ class Roster:
 
 def read_roster(path: str | Path) -> Roster:
     """A roster CSV: Canvas's gradebook export or any CSV with a name column and an id, login or email column."""
+    from .files import read_bytes
+
     path = Path(path)
-    try:
-        if not path.is_file():
-            raise AnswerError("no such file" if not path.exists() else "is not a regular file", path=str(path))
-        if path.stat().st_size > MAX_ROSTER_BYTES:
-            raise AnswerError(f"the roster is larger than {MAX_ROSTER_BYTES // 1_000_000} MB", path=str(path))
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise AnswerError(f"cannot read the roster: {exc.strerror}", path=str(path)) from None
+    raw = read_bytes(path, kind="roster")  # a regular file, 16 MB at most
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         text = raw.decode("utf-8-sig")
@@ -245,6 +240,15 @@ def score_cell_number(value: float) -> str:
 
 
 __all__ = [
-    "Roster", "Student", "Match", "read_roster", "find_student", "match",
-    "assignment_column", "fill_gradebook", "new_gradebook", "identity", "CANVAS_COLUMNS",
+    "CANVAS_COLUMNS",
+    "Match",
+    "Roster",
+    "Student",
+    "assignment_column",
+    "fill_gradebook",
+    "find_student",
+    "identity",
+    "match",
+    "new_gradebook",
+    "read_roster",
 ]

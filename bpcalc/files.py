@@ -30,6 +30,7 @@ LIMITS = {
     "assignment": 8 * MiB,
     "program": 64 * MiB,
     "values": 64 * MiB,
+    "roster": 16 * MiB,  # a class list or Canvas's gradebook export (bpcalc grade --roster, variants --students)
 }
 BOM = "\ufeff"
 

@@ -162,7 +162,7 @@ def test_bad_options_and_assignment(homework, tmp_path):
     with pytest.raises(BpcalcError):
         build(broken, tmp_path / "b.zip")
     assert not (tmp_path / "b.zip").exists()
-    with pytest.raises(InputError, match="also an input"):
+    with pytest.raises(InputError, match="is also an input"):
         build(homework, homework)
     assert "max(0" in homework.read_text()
 

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from bpcalc.assignment import grade, load_assignment
-from bpcalc.canvas import CANVAS_COLUMNS, fill_gradebook, match, new_gradebook, read_roster
-from bpcalc.errors import AnswerError
+from bpcalc.canvas import (
+    CANVAS_COLUMNS,
+    fill_gradebook,
+    match,
+    new_gradebook,
+    read_roster,
+)
+from bpcalc.errors import AnswerError, BpcalcError
 from bpcalc.render.check_json import grades_jsonl
 from bpcalc.render.check_text import grades_csv
 
@@ -98,8 +104,10 @@ def test_roster_without_expected_columns(tmp_path):
     bad.write_text("first,last\nAda,Lovelace\n")
     with pytest.raises(AnswerError, match="lacks the expected columns.*'first', 'last'"):
         read_roster(bad)
-    with pytest.raises(AnswerError, match="no such file"):
+    with pytest.raises(BpcalcError, match="none.csv"):
         read_roster(tmp_path / "none.csv")
+    with pytest.raises(BpcalcError, match="folder"):
+        read_roster(tmp_path)
     (tmp_path / "latin1.csv").write_bytes("Student,ID\nJos\xe9,1\n".encode("latin-1"))
     with pytest.raises(AnswerError, match="not UTF-8"):
         read_roster(tmp_path / "latin1.csv")

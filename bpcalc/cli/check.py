@@ -165,7 +165,8 @@ def check_answers(
         "  bpcalc grade hw.toml submissions/\n\n"
         "  bpcalc grade hw.toml submissions/ --csv grades.csv --jsonl grades.jsonl\n\n"
         "  bpcalc grade hw.toml alice.toml bob.json --csv -\n\n"
-        "  bpcalc grade hw.toml /autograder/submission --gradescope /autograder/results/results.json\n\n"
+        "  bpcalc grade hw.toml submissions/ --roster export.csv --canvas grades.csv\n\n"
+        "  bpcalc grade hw.toml submissions/ --jobs 2 --csv grades.csv --excel\n\n"
         "Exit codes: 0 every submission graded, 2 bad input (the assignment, or a submission that could not be read: "
         "the others are still graded and written), 3 math undefined in a problem."
     ),
@@ -184,6 +185,24 @@ def grade(
     ),
     gradescope: str | None = typer.Option(
         None, "--gradescope", metavar="FILE", help="Write Gradescope's results.json for the one submission.",
+        show_default=False,
+    ),
+    canvas: str | None = typer.Option(
+        None, "--canvas", metavar="FILE", help="Write a CSV for Canvas's gradebook import ('-' for standard output).",
+        show_default=False,
+    ),
+    roster: Path | None = typer.Option(
+        None, "--roster", metavar="FILE",
+        help="Canvas's gradebook export (or a CSV of students): --canvas fills in its column; it also tells whose variant a file is.",
+        show_default=False,
+    ),
+    column: str | None = typer.Option(
+        None, "--column", metavar="NAME", help="The roster's column to fill (default: the assignment's title and Canvas's ' (id)').",
+        show_default=False,
+    ),
+    excel: bool = typer.Option(False, "--excel", help="Write --csv and --canvas as UTF-8 with a byte-order mark, as Excel needs."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", min=1, metavar="N", help="Grade on N processes (default: the cores); the output is the same.",
         show_default=False,
     ),
     rtol: float | None = typer.Option(
@@ -205,17 +224,27 @@ def grade(
 ) -> None:
     """Grade many students' answer files against an assignment: a score table, CSV, JSON lines, Gradescope."""
     with exit_codes(debug):
+        from ..assignment import cores, load_assignment, submission_files
         from ..assignment import grade as grade_all
-        from ..assignment import load_assignment, submission_files
         from ..files import refuse_inputs
 
         # Before anything is written: never an output over an input, nor over any file in a graded folder.
-        inputs = [assignment, *submissions]
+        inputs = [assignment, *submissions, *([roster] if roster is not None else [])]
         inputs += [entry for folder in submissions if folder.is_dir() for entry in folder.iterdir()]
-        for output in (csv_out, jsonl, gradescope):
+        for output in (csv_out, jsonl, gradescope, canvas):
             if output is not None and output != "-":
                 refuse_inputs(output, inputs)
+        if sum(o == "-" for o in (csv_out, jsonl, gradescope, canvas)) > 1:
+            raise InputError("only one output can go to standard output ('-')")
+        if column is not None and roster is None:
+            raise InputError("--column names a column of the roster: add --roster FILE")
         homework = load_assignment(assignment, tolerance=tolerance(rtol, atol, places))
+        students = None
+        if roster is not None:
+            from ..canvas import read_roster
+
+            students = read_roster(roster)
+        processes = cores() if jobs is None else jobs
         try:
             files = submission_files(submissions, exclude=[assignment])
             if gradescope is not None and len(files) != 1:
@@ -238,9 +267,12 @@ def grade(
 
             with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("grading", total=len(files))
-                graded = grade_all(homework, files, progress=lambda n: bar.update(task, completed=n))
+                graded = grade_all(
+                    homework, files, progress=lambda n: bar.update(task, completed=n),
+                    roster=students.students if students else None, jobs=processes,
+                )
         else:
-            graded = grade_all(homework, files)
+            graded = grade_all(homework, files, roster=students.students if students else None, jobs=processes)
         for g in graded:
             if g.error is not None:
                 say(f"error: {g.path}: {g.error} (not graded; the others are)")
@@ -249,7 +281,11 @@ def grade(
         if csv_out is not None:
             from ..render.check_text import grades_csv
 
-            write(csv_out, grades_csv(graded, homework))
+            write_encoded(csv_out, grades_csv(graded, homework), bom=excel)
+        twice = 0
+        if canvas is not None:
+            text, twice = canvas_csv(homework, graded, students, column)
+            write_encoded(canvas, text, bom=excel or bool(students and students.bom))
         if jsonl is not None:
             from ..render.check_json import grades_jsonl
 
@@ -259,11 +295,11 @@ def grade(
             from ..render.check_json import gradescope as results
 
             write(gradescope, dumps(results(graded[0], precision)) + "\n")
-        if "-" not in (csv_out, jsonl, gradescope):
+        if "-" not in (csv_out, jsonl, gradescope, canvas):
             from ..render.check_table import grades_table, print_renderable
 
             print_renderable(grades_table(graded, homework))
-        if any(g.error is not None for g in graded):
+        if twice or any(g.error is not None for g in graded):
             raise typer.Exit(int(ExitCode.BAD_INPUT))
 
 
@@ -274,6 +310,7 @@ def grade(
         "  bpcalc key hw.toml --markdown > key.md\n\n"
         "  bpcalc key hw.toml --json | jq '.problems[0].answers'\n\n"
         "  bpcalc key hw.toml --toml > key.toml   # an answer file that scores full marks\n\n"
+        "  bpcalc key hw.toml --student S1234   # the key of one student's variant\n\n"
         "Exit codes: 0 ok, 2 bad input, 3 math undefined in a problem."
     ),
 )
@@ -282,6 +319,11 @@ def key(
     json_out: bool = typer.Option(False, "--json", help="Print the key as one JSON object (exact numbers)."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the key as Markdown."),
     toml: bool = typer.Option(False, "--toml", help="Print the key as an answer file (TOML, exact numbers)."),
+    student: str | None = typer.Option(
+        None, "--student", metavar="ID",
+        help="The key of this student's variant (their SIS id, id, login, email or name; #N for variant N).",
+        show_default=False,
+    ),
     precision: int = typer.Option(
         6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table and Markdown."
     ),
@@ -294,6 +336,12 @@ def key(
         from ..assignment import load_assignment
 
         homework = load_assignment(assignment)
+        if student is not None:
+            if not student.strip():
+                raise InputError("--student needs the student's id (or name)")
+            if not homework.randomized:
+                say("warning: no problem of the assignment draws its numbers: every student has this key")
+            homework = homework.for_student(student.strip())
         if json_out:
             from ..render.check_json import dumps, key_dict
 
@@ -305,8 +353,40 @@ def key(
         elif toml:
             from ..render.check_text import key_toml
 
-            out(key_toml(homework))
+            text = key_toml(homework)
+            if student is not None and homework.randomized:  # so that grading finds this variant again
+                import json
+
+                text = text.replace('student = "answer key"\n', f'student = "answer key"\nvariant = {json.dumps(student.strip())}\n', 1)
+            out(text)
         else:
             from ..render.check_table import key_report, print_renderable
 
             print_renderable(key_report(homework, precision))
+
+
+def write_encoded(path: str, text: str, *, bom: bool) -> None:
+    """An output as UTF-8, with a byte-order mark for Excel when asked; '-' is standard output."""
+    if bom:
+        text = "\ufeff" + text
+    write(path, text)
+
+
+def canvas_csv(homework: Any, graded: list[Any], roster: Any, column: str | None) -> tuple[str, int]:
+    """--canvas: the roster with the assignment's column filled, or Canvas's import columns; and how many
+    students are in two files. Who did not match is said on stderr."""
+    from ..canvas import fill_gradebook, match, new_gradebook
+
+    if roster is None:
+        return new_gradebook(graded, homework).decode("utf-8"), 0
+    paired = match(roster, graded)
+    for g in paired.unmatched:
+        say(f"warning: {g.path}: no student of the roster matches it ({g.student}): not in --canvas")
+    for student, files in paired.twice:
+        say(f"error: {student.name or student.id} is in {len(files)} files ({', '.join(f.path for f in files)}): "
+            "their cell is left as exported")
+    missing = [s.name or s.id for s in paired.missing]
+    if missing:
+        say(f"warning: {len(missing)} student{'s' if len(missing) != 1 else ''} of the roster without an answer file: "
+            + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
+    return fill_gradebook(roster, paired, homework, column=column, bom=False).decode("utf-8"), len(paired.twice)

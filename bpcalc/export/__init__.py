@@ -8,8 +8,9 @@ returns them as {relative path: bytes}, so the command writes them whole
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AnswerError
 from ..variants import keyed, numbered
@@ -135,4 +136,4 @@ def exporters() -> dict[str, Exporter]:
     }
 
 
-__all__ = ["Variant", "make_variants", "answers", "point_text", "margin", "slug", "unique_slugs", "exporters", "number", "exact"]
+__all__ = ["Variant", "answers", "exact", "exporters", "make_variants", "margin", "number", "point_text", "slug", "unique_slugs"]
