@@ -584,7 +584,9 @@ def _grade_parallel(assignment: Assignment, files: list, progress, roster, jobs:
     return graded
 
 
-def grade_file(assignment: Assignment, path: str | Path, *, identity: Mapping[str, str] | None = None, roster=None) -> Graded:
+def grade_file(
+    assignment: Assignment, path: str | Path, *, identity: Mapping[str, str] | None = None, roster=None
+) -> Graded:
     """Grade one answer file; a file that cannot be read or checked gives a Graded with its `error`.
 
     For an assignment with variants, whose numbers to use comes from `identity` ({"id": ..., "email": ...,

@@ -1,4 +1,5 @@
-"""Outputs written whole or not at all: a file through files.write_atomic, a folder through a temporary folder and a rename."""
+"""Outputs written whole or not at all: a file by files.write_atomic, a folder by a temporary one and a rename."""
+
 from __future__ import annotations
 
 import os

@@ -191,11 +191,13 @@ def direct_requirements() -> list[str]:
     from . import __file__ as init_file
 
     pyproject = Path(init_file).parent.parent / "pyproject.toml"
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
         return list(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"])
-    except (OSError, KeyError, ImportError, ValueError):
+    except (OSError, KeyError, ValueError):
         raise InputError(
             "cannot tell bpcalc's dependencies: it is neither installed nor beside its pyproject.toml"
         ) from None

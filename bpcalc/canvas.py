@@ -6,6 +6,7 @@ matched students and keeps every other column, row and value as exported
 columns Canvas's import documents: Student, ID, SIS User ID, SIS Login ID,
 Section, and a column named after the assignment.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,11 +26,22 @@ if TYPE_CHECKING:
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 # A roster column, by any of its usual headers (compared without case), and the field it fills.
 _FIELDS = {
-    "student": "name", "name": "name", "student name": "name",
-    "id": "id", "user id": "id",
-    "sis user id": "sis_id", "sis_id": "sis_id", "student id": "sis_id", "student number": "sis_id",
-    "sis login id": "login", "login": "login", "login id": "login", "username": "login",
-    "email": "email", "e-mail": "email", "email address": "email",
+    "student": "name",
+    "name": "name",
+    "student name": "name",
+    "id": "id",
+    "user id": "id",
+    "sis user id": "sis_id",
+    "sis_id": "sis_id",
+    "student id": "sis_id",
+    "student number": "sis_id",
+    "sis login id": "login",
+    "login": "login",
+    "login id": "login",
+    "username": "login",
+    "email": "email",
+    "e-mail": "email",
+    "email address": "email",
     "section": "section",
 }
 _IDENTIFYING = ("id", "sis_id", "login", "email")
@@ -75,7 +87,9 @@ def read_roster(path: str | Path) -> Roster:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise AnswerError("the roster is not UTF-8 text (save it from the spreadsheet as CSV UTF-8)", path=str(path)) from None
+        raise AnswerError(
+            "the roster is not UTF-8 text (save it from the spreadsheet as CSV UTF-8)", path=str(path)
+        ) from None
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -175,20 +189,33 @@ def match(roster: Roster, graded: Iterable[Graded]) -> Match:
 
 
 def assignment_column(roster: Roster, title: str, column: str | None = None) -> int:
-    """The gradebook column for the assignment: `column` by its header (with or without Canvas's " (id)"), else the title."""
+    """The assignment's gradebook column: `column` by its header (with or without Canvas's " (id)"), else the title."""
     wanted = column if column is not None else title
     hits = [i for i, h in enumerate(roster.header) if h.strip() == wanted.strip()]
     if not hits:
-        hits = [i for i, h in enumerate(roster.header) if (m := _ASSIGNMENT_HEADER.fullmatch(h.strip())) and m.group(1) == wanted.strip()]
+        hits = [
+            i
+            for i, h in enumerate(roster.header)
+            if (m := _ASSIGNMENT_HEADER.fullmatch(h.strip())) and m.group(1) == wanted.strip()
+        ]
     if len(hits) == 1:
         return hits[0]
     listed = [h for h in roster.header if _ASSIGNMENT_HEADER.fullmatch(h.strip())]
-    how = f"column '{column}'" if column is not None else f"column for the assignment '{title}' (its title followed by Canvas's ' (id)')"
+    how = (
+        f"column '{column}'"
+        if column is not None
+        else f"column for the assignment '{title}' (its title followed by Canvas's ' (id)')"
+    )
     if hits:
-        raise AnswerError(f"the roster has {len(hits)} columns named '{wanted}'", "name the one to fill with --column", path=roster.path)
+        raise AnswerError(
+            f"the roster has {len(hits)} columns named '{wanted}'",
+            "name the one to fill with --column",
+            path=roster.path,
+        )
     raise AnswerError(
         f"the roster has no {how}",
-        ("its assignment columns: " + ", ".join(listed[:10]) + "; choose one with --column NAME") if listed
+        ("its assignment columns: " + ", ".join(listed[:10]) + "; choose one with --column NAME")
+        if listed
         else "create the assignment in Canvas and export the gradebook again, or use --column NAME",
         path=roster.path,
     )
@@ -207,7 +234,9 @@ def _csv(rows: Iterable[list[str]], *, newline: str = "\n", bom: bool = False) -
     return ("\ufeff" if bom else "").encode("utf-8") + buffer.getvalue().encode("utf-8")
 
 
-def fill_gradebook(roster: Roster, matched: Match, assignment: Assignment, *, column: str | None = None, bom: bool | None = None) -> bytes:
+def fill_gradebook(
+    roster: Roster, matched: Match, assignment: Assignment, *, column: str | None = None, bom: bool | None = None
+) -> bytes:
     """The roster with the assignment's column filled for matched students; all else as exported."""
     index = assignment_column(roster, assignment.title, column)
     rows = [list(row) for row in roster.rows]
@@ -222,13 +251,27 @@ def fill_gradebook(roster: Roster, matched: Match, assignment: Assignment, *, co
 
 def new_gradebook(graded: Iterable[Graded], assignment: Assignment, *, bom: bool = False) -> bytes:
     """A Canvas import CSV from the answer files alone: Canvas's student columns, a Points Possible row, the scores."""
-    rows = [[*CANVAS_COLUMNS, assignment.title], ["Points Possible", "", "", "", "", score_cell_number(assignment.max_score)]]
+    rows = [
+        [*CANVAS_COLUMNS, assignment.title],
+        ["Points Possible", "", "", "", "", score_cell_number(assignment.max_score)],
+    ]
     for g in graded:
         if g.error is not None:
             continue
         who = identity(g)
-        rows.append([csv_cell(cell) for cell in (g.student, who.get("id", ""), who.get("sis_id", ""),
-                                                  who.get("login", who.get("email", "")), "", score_cell(g))])
+        rows.append(
+            [
+                csv_cell(cell)
+                for cell in (
+                    g.student,
+                    who.get("id", ""),
+                    who.get("sis_id", ""),
+                    who.get("login", who.get("email", "")),
+                    "",
+                    score_cell(g),
+                )
+            ]
+        )
     rows[0] = [csv_cell(cell) for cell in rows[0]]
     return _csv(rows, bom=bom)
 

@@ -1,4 +1,5 @@
 """Tests for bpcalc/autograder.py: the zip, its wheel, and its run_autograder run for real in Gradescope's layout."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import pytest
 from bpcalc.autograder import build, build_wheel, find_answer_file, requirements, run
 from bpcalc.errors import AnswerError, BpcalcError, InputError
 
-HOMEWORK = '''
+HOMEWORK = """
 title = "Homework 3"
 
 [[problems]]
@@ -32,11 +33,11 @@ expression = "max(0, 1 - w*phi*y)"
 at = { w = 0.5, phi = 1, y = 1 }
 ask = "f, df/dw"
 points = 2
-'''
+"""
 
 # Worked by hand: q = -2 + 5 = 3, f = 3 * -4 = -12, df/dq = z = -4, df/dx = df/dy = -4, df/dz = q = 3;
 # hinge: 1 - 0.5 = 0.5 > 0, so f = 0.5 and df/dw = -phi*y = -1.
-RIGHT = '''
+RIGHT = """
 student = "Ada"
 [1]
 q = 3
@@ -48,7 +49,7 @@ f = -12
 [2]
 f = 0.5
 "df/dw" = -1
-'''
+"""
 
 # Gradescope's documented fields (autograder_samples docs/specs.md)
 TOP_FIELDS = {
@@ -194,7 +195,9 @@ def test_find_answer_file(tmp_path):
         find_answer_file(empty)
 
 
-def _grade_in_process(tmp_path: Path, homework: Path, files: dict[str, str], visibility: str = "visible", metadata: str = "") -> dict:
+def _grade_in_process(
+    tmp_path: Path, homework: Path, files: dict[str, str], visibility: str = "visible", metadata: str = ""
+) -> dict:
     tmp_path.mkdir(parents=True, exist_ok=True)
     zip_path = tmp_path / "ag.zip"
     build(homework, zip_path, visibility=visibility)
@@ -203,7 +206,9 @@ def _grade_in_process(tmp_path: Path, homework: Path, files: dict[str, str], vis
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "submission" / name).write_text(text, encoding="utf-8")
     if metadata:
-        (root / "submission_metadata.json").write_text(json.dumps({"users": [{"sid": metadata, "name": "X", "email": "x@y"}]}))
+        (root / "submission_metadata.json").write_text(
+            json.dumps({"users": [{"sid": metadata, "name": "X", "email": "x@y"}]})
+        )
     assert run(root) == 0
     data = json.loads((root / "results" / "results.json").read_text())
     _check_results(data)
@@ -318,9 +323,13 @@ def test_variant_from_gradescopes_submitter(tmp_path):
     from bpcalc.assignment import load_assignment
 
     hw = tmp_path / "hw.toml"
-    hw.write_text('seed = 3\n[[problems]]\nexpression = "f = w * x"\nat = { x = 2 }\nask = ["f", "df/dx"]\n'
-                  '[problems.random]\nw = { min = 1, max = 9 }\n')
+    hw.write_text(
+        'seed = 3\n[[problems]]\nexpression = "f = w * x"\nat = { x = 2 }\nask = ["f", "df/dx"]\n'
+        "[problems.random]\nw = { min = 1, max = 9 }\n"
+    )
     w = load_assignment(hw).for_student("S9").problems[0].at["w"]
     # by hand: f = w*x = 2w, df/dx = w
-    data = _grade_in_process(tmp_path / "run", hw, {"a.toml": f'sis_id = "S1"\nf = {2 * w}\n"df/dx" = {w}\n'}, metadata="S9")
+    data = _grade_in_process(
+        tmp_path / "run", hw, {"a.toml": f'sis_id = "S1"\nf = {2 * w}\n"df/dx" = {w}\n'}, metadata="S9"
+    )
     assert data["score"] == 2

@@ -1,4 +1,5 @@
 """Tests for bpcalc/canvas.py: rosters, matching answer files to students, the gradebook CSV; and grade --jobs."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ from bpcalc.errors import AnswerError, BpcalcError
 from bpcalc.render.check_json import grades_jsonl
 from bpcalc.render.check_text import grades_csv
 
-HOMEWORK = '''
+HOMEWORK = """
 title = "Homework 3"
 
 [[problems]]
@@ -27,7 +28,7 @@ id = "1"
 expression = "q = x + y; f = q * z"
 at = "x=-2, y=5, z=-4"
 ask = ["q", "f", "df/dx", "df/dz"]
-'''
+"""
 
 # As Canvas exports a gradebook (Grades, Export): a BOM, CRLF, a Points Possible row, read-only columns.
 EXPORT = (
@@ -70,7 +71,7 @@ def test_fill_keeps_everything_else(setup):
     (subs / "a.toml").write_text('sis_id = "S1"\n' + FULL)  # all right: 4
     (subs / "c.toml").write_text('student = "Charles Babbage"\nq = 3\nf = 12\n')  # by name, Canvas's "Last, First": 1
     (subs / "t.toml").write_text('email = "ALAN@uni.edu"\n' + FULL.replace("-12", "-11"))  # email as login: 3
-    (subs / "x.toml").write_text('id = 555\n' + FULL)  # nobody on the roster
+    (subs / "x.toml").write_text("id = 555\n" + FULL)  # nobody on the roster
     graded = grade(homework, sorted(subs.iterdir()))
     roster = read_roster(roster_path)
     paired = match(roster, graded)
@@ -82,7 +83,7 @@ def test_fill_keeps_everything_else(setup):
     assert len(before) == len(after)
     column = before[0].index("Homework 3 (1234)")
     for old, new in zip(before, after):
-        assert old[:column] + old[column + 1:] == new[:column] + new[column + 1:]
+        assert old[:column] + old[column + 1 :] == new[:column] + new[column + 1 :]
     assert [row[column] for row in after[2:]] == ["4", "1", "3", ""]
     assert after[1] == before[1]  # Points Possible, as exported
 
@@ -90,7 +91,7 @@ def test_fill_keeps_everything_else(setup):
 def test_student_in_two_files_is_set_aside(setup):
     homework, roster_path, subs = setup
     (subs / "a1.toml").write_text('id = "101"\n' + FULL)
-    (subs / "a2.toml").write_text('id = 101\nq = 3\n')
+    (subs / "a2.toml").write_text("id = 101\nq = 3\n")
     roster = read_roster(roster_path)
     paired = match(roster, grade(homework, sorted(subs.iterdir())))
     ((student, files),) = paired.twice
@@ -136,7 +137,7 @@ def test_new_gradebook_has_canvas_columns_and_no_formulas(setup):
     rows = _rows(new_gradebook(grade(homework, sorted(subs.iterdir())), homework, bom=True))
     assert rows[0] == [*CANVAS_COLUMNS, "Homework 3"]
     assert rows[1][0] == "Points Possible" and rows[1][-1] == "4"
-    assert rows[2] == ["'=HYPERLINK(\"http://x\")", "101", "S1", "", "", "4"]
+    assert rows[2] == ['\'=HYPERLINK("http://x")', "101", "S1", "", "", "4"]
     assert len(rows) == 3
 
 

@@ -1,4 +1,5 @@
 """Tests for bpcalc/cli/classroom.py (autograder, variants) and grade's and key's classroom options."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,7 @@ from bpcalc.cli import app
 
 runner = CliRunner()
 
-HOMEWORK = '''
+HOMEWORK = """
 title = "Homework 3"
 seed = 11
 
@@ -26,7 +27,7 @@ at = { x = 2 }
 ask = ["f", "df/dx", "df/dw"]
 [problems.random]
 w = { min = 1, max = 9 }
-'''
+"""
 
 EXPORT = (
     "Student,ID,SIS User ID,SIS Login ID,Section,Homework 3 (77),Current Score\n"
@@ -66,7 +67,9 @@ def _right(w: float) -> str:
 
 
 def test_autograder_command(folder):
-    result = _invoke(folder, "autograder", "hw.toml", "-o", "ag.zip", "--visibility", "hidden", "--python-deps", "latest")
+    result = _invoke(
+        folder, "autograder", "hw.toml", "-o", "ag.zip", "--visibility", "hidden", "--python-deps", "latest"
+    )
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(folder / "ag.zip") as archive:
         assert json.loads(archive.read("bpcalc-autograder.json"))["visibility"] == "hidden"
@@ -87,7 +90,9 @@ def test_variants_to_every_format(folder):
     assert sorted(p.name for p in (folder / "pl").iterdir()) == ["Homework_3-1"]
     again = _invoke(folder, "variants", "hw.toml", "--n", "4", "--to", "prairielearn", "-o", "pl")
     assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
-    assert _invoke(folder, "variants", "hw.toml", "--n", "4", "--to", "prairielearn", "-o", "pl", "--force").exit_code == 0
+    assert (
+        _invoke(folder, "variants", "hw.toml", "--n", "4", "--to", "prairielearn", "-o", "pl", "--force").exit_code == 0
+    )
     assert _invoke(folder, "variants", "hw.toml", "--n", "4", "--to", "moodle", "-o", "m.xml").exit_code == 0
     assert ET.parse(folder / "m.xml").getroot().tag == "quiz"
     assert _invoke(folder, "variants", "hw.toml", "--n", "4", "--to", "canvas-qti", "-o", "q.zip").exit_code == 0
@@ -126,7 +131,9 @@ def test_grade_fills_canvas_gradebook(folder):
     subs = folder / "subs"
     subs.mkdir()
     (subs / "ada.toml").write_text('sis_id = "S1"\n' + _right(_w(folder, "S1")))
-    (subs / "alan.toml").write_text('student = "Alan Turing"\n' + _right(_w(folder, "S3")).replace('"df/dw" = 2', '"df/dw" = 3'))
+    (subs / "alan.toml").write_text(
+        'student = "Alan Turing"\n' + _right(_w(folder, "S3")).replace('"df/dw" = 2', '"df/dw" = 3')
+    )
     (subs / "zed.toml").write_text('id = "999"\nf = 1\n')
     result = _invoke(folder, "grade", "hw.toml", "subs", "--roster", "export.csv", "--canvas", "grades.csv")
     assert result.exit_code == 0, result.output

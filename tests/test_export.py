@@ -4,6 +4,7 @@ No platform is reachable from the tests: each export is checked against what its
 documents (required fields, element names, the answers and their margins), and
 PrairieLearn's info.json against PrairieLearn's own JSON schema when a copy is at hand.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -26,7 +27,7 @@ from bpcalc.errors import AnswerError
 from bpcalc.export import exporters, make_variants
 from bpcalc.export.handouts import identity_line
 
-HOMEWORK = '''
+HOMEWORK = """
 title = "Homework 3"
 seed = 7
 
@@ -49,7 +50,7 @@ places = 2
 points = 2
 [problems.random]
 w = { min = -1, max = 1, step = 0.25 }
-'''
+"""
 
 
 def _by_hand(z: float, w: float) -> dict[str, dict[str, float]]:
@@ -87,7 +88,11 @@ def test_jsonl_lines_hold_every_asked_item(homework):
 
 def test_small_variant_space_is_said(tmp_path):
     path = tmp_path / "hw.toml"
-    path.write_text(HOMEWORK.replace("min = -4, max = 4", "min = 1, max = 2").replace("min = -1, max = 1, step = 0.25", "min = 0, max = 0.5, step = 0.5"))
+    path.write_text(
+        HOMEWORK.replace("min = -4, max = 4", "min = 1, max = 2").replace(
+            "min = -1, max = 1, step = 0.25", "min = 0, max = 0.5, step = 0.5"
+        )
+    )
     made, warnings = make_variants(load_assignment(path), n=10)
     assert len(made) == 10
     assert any("only 4 different variants for 10 students" in w for w in warnings)
@@ -104,7 +109,8 @@ def _pl_schema() -> dict | None:
     if mirror.is_dir():
         shown = subprocess.run(
             ["git", "--git-dir", str(mirror), "show", "HEAD:apps/prairielearn/src/schemas/schemas/infoQuestion.json"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if shown.returncode == 0:
             return json.loads(shown.stdout)
@@ -142,7 +148,9 @@ def test_prairielearn_questions(homework, variants, tmp_path):
         parser = _Inputs()
         parser.feed(files[f"{folder}/question.html"].decode())
         parsed[folder] = parser.inputs
-    one, hinge = (parsed[f] for f in folders) if "1" in folders[0].split("-")[-1] else reversed([parsed[f] for f in folders])
+    one, hinge = (
+        (parsed[f] for f in folders) if "1" in folders[0].split("-")[-1] else reversed([parsed[f] for f in folders])
+    )
     assert [i["label"] for i in one] == ["q =", "f =", "∂f/∂z =", "∂f/∂x ="]
     assert all(i["comparison"] == "relabs" and float(i["rtol"]) == 0.01 and float(i["atol"]) == 0.001 for i in one)
     assert hinge == [{"answers-name": "a1", "label": "∂f/∂w =", "comparison": "decdig", "digits": "2"}]
@@ -150,7 +158,9 @@ def test_prairielearn_questions(homework, variants, tmp_path):
     for folder in folders:
         path = tmp_path / f"{folder}_server.py"
         path.write_bytes(files[f"{folder}/server.py"])
-        assert b"bpcalc" not in b"".join(line for line in files[f"{folder}/server.py"].splitlines() if line.startswith(b"import"))
+        assert b"bpcalc" not in b"".join(
+            line for line in files[f"{folder}/server.py"].splitlines() if line.startswith(b"import")
+        )
         spec = importlib.util.spec_from_file_location(f"server_{folder}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -164,13 +174,15 @@ def test_prairielearn_questions(homework, variants, tmp_path):
 
 
 def test_moodle_xml(homework, variants):
-    (name, data), = exporters()["moodle"](homework, variants).items()
+    ((name, data),) = exporters()["moodle"](homework, variants).items()
     root = ET.fromstring(data)
     assert root.tag == "quiz"
     questions = root.findall("question")
     categories = [q for q in questions if q.get("type") == "category"]
     assert [c.findtext("category/text") for c in categories] == [
-        "$course$/top/Homework 3/Problem 1 the (x+y)*z graph", "$course$/top/Homework 3/Problem hinge"]
+        "$course$/top/Homework 3/Problem 1 the (x+y)*z graph",
+        "$course$/top/Homework 3/Problem hinge",
+    ]
     cloze = [q for q in questions if q.get("type") == "cloze"]
     numerical = [q for q in questions if q.get("type") == "numerical"]
     assert len(cloze) == len(numerical) == 5
@@ -192,7 +204,7 @@ def test_moodle_xml(homework, variants):
 
 
 def test_canvas_qti_package(homework, variants):
-    (name, data), = exporters()["canvas-qti"](homework, variants).items()
+    ((name, data),) = exporters()["canvas-qti"](homework, variants).items()
     ns = {"qti": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2", "cp": "http://www.imsglobal.org/xsd/imscp_v1p1"}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         manifest = ET.fromstring(archive.read("imsmanifest.xml"))
@@ -206,12 +218,17 @@ def test_canvas_qti_package(homework, variants):
         items = group.findall("qti:item", ns)
         assert len(items) == 5
         for item in items:
-            fields = {f.findtext("qti:fieldlabel", namespaces=ns): f.findtext("qti:fieldentry", namespaces=ns)
-                      for f in item.findall("qti:itemmetadata/qti:qtimetadata/qti:qtimetadatafield", ns)}
+            fields = {
+                f.findtext("qti:fieldlabel", namespaces=ns): f.findtext("qti:fieldentry", namespaces=ns)
+                for f in item.findall("qti:itemmetadata/qti:qtimetadata/qti:qtimetadatafield", ns)
+            }
             assert fields["question_type"] == "numerical_question"
             cond = item.find("qti:resprocessing/qti:respcondition/qti:conditionvar/qti:or", ns)
             exact = float(cond.findtext("qti:varequal", namespaces=ns))
-            low, high = float(cond.findtext("qti:and/qti:vargte", namespaces=ns)), float(cond.findtext("qti:and/qti:varlte", namespaces=ns))
+            low, high = (
+                float(cond.findtext("qti:and/qti:vargte", namespaces=ns)),
+                float(cond.findtext("qti:and/qti:varlte", namespaces=ns)),
+            )
             assert low <= exact <= high
     hinge = groups[-1].findall("qti:item", ns)
     for item, variant in zip(hinge, variants):
@@ -232,7 +249,7 @@ def test_array_items_are_refused(tmp_path):
 def test_handouts(homework):
     made, _ = make_variants(homework, students=[Student(1, name="Lovelace, Ada", id="101")])
     sheet = exporters()["markdown"](homework, made)
-    (name, text), = sheet.items()
+    ((name, text),) = sheet.items()
     assert name == "Lovelace_Ada.md"
     text = text.decode()
     z = made[0].assignment.problems[0].at["z"]
@@ -245,10 +262,14 @@ def test_handouts(homework):
     assert identity_line(numbered[1]) == "variant = 2"
 
 
-@pytest.mark.skipif(not any((Path(p) / "pdflatex").exists() for p in os.environ.get("PATH", "").split(":")), reason="no pdflatex")
+@pytest.mark.skipif(
+    not any((Path(p) / "pdflatex").exists() for p in os.environ.get("PATH", "").split(":")), reason="no pdflatex"
+)
 def test_latex_handout_compiles(homework, tmp_path):
     made, _ = make_variants(homework, n=1)
-    (name, tex), = exporters()["latex"](homework, made).items()
+    ((name, tex),) = exporters()["latex"](homework, made).items()
     (tmp_path / name).write_bytes(tex)
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path, capture_output=True)
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path, capture_output=True
+    )
     assert done.returncode == 0, done.stdout[-2000:]

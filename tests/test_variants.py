@@ -1,4 +1,5 @@
 """Tests for bpcalc/variants.py and per-student variants in assignments: grids, draws, redraws, grading."""
+
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from bpcalc.assignment import grade, load_assignment
 from bpcalc.errors import AnswerError
 from bpcalc.variants import RandomSpec, draw_point, grid, student_key
 
-HINGE = '''
+HINGE = """
 title = "Hinge"
 seed = 2024
 
@@ -25,7 +26,7 @@ ask = ["f", "df/dw", "df/dy"]
 [problems.random]
 w = { min = -1, max = 1, step = 0.5 }
 y = [-1, 1]
-'''
+"""
 
 
 def _write(tmp_path: Path, text: str, name: str = "hw.toml") -> Path:

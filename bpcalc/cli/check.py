@@ -193,14 +193,18 @@ def grade(
     ),
     roster: Path | None = typer.Option(
         None, "--roster", metavar="FILE",
-        help="Canvas's gradebook export (or a CSV of students): --canvas fills in its column; it also tells whose variant a file is.",
+        help="Canvas's gradebook export (or any CSV of students): --canvas fills in its column; it tells whose variant"
+        " a file is.",
         show_default=False,
     ),
     column: str | None = typer.Option(
-        None, "--column", metavar="NAME", help="The roster's column to fill (default: the assignment's title and Canvas's ' (id)').",
+        None, "--column", metavar="NAME",
+        help="The roster's column to fill (default: the assignment's title and Canvas's ' (id)').",
         show_default=False,
     ),
-    excel: bool = typer.Option(False, "--excel", help="Write --csv and --canvas as UTF-8 with a byte-order mark, as Excel needs."),
+    excel: bool = typer.Option(
+        False, "--excel", help="Write --csv and --canvas as UTF-8 with a byte-order mark, as Excel needs."
+    ),
     jobs: int | None = typer.Option(
         None, "--jobs", min=1, metavar="N", help="Grade on N processes (default: the cores); the output is the same.",
         show_default=False,
@@ -357,7 +361,8 @@ def key(
             if student is not None and homework.randomized:  # so that grading finds this variant again
                 import json
 
-                text = text.replace('student = "answer key"\n', f'student = "answer key"\nvariant = {json.dumps(student.strip())}\n', 1)
+                line = f"variant = {json.dumps(student.strip())}\n"
+                text = text.replace('student = "answer key"\n', 'student = "answer key"\n' + line, 1)
             out(text)
         else:
             from ..render.check_table import key_report, print_renderable

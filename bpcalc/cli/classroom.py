@@ -1,4 +1,5 @@
 """bpcalc autograder and bpcalc variants: an assignment made into Gradescope's zip, or into per-student variants."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -45,7 +46,8 @@ def autograder(
         Visibility.visible, "--visibility", help="When students see their results (Gradescope's setting)."
     ),
     python_deps: PythonDeps = typer.Option(
-        PythonDeps.pinned, "--python-deps",
+        PythonDeps.pinned,
+        "--python-deps",
         help="pinned: the dependencies' versions in use here; latest: bpcalc's version ranges.",
     ),
     debug: bool = DEBUG_OPTION,
@@ -72,18 +74,30 @@ def autograder(
 def variants(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment (TOML).", show_default=False),
     students: Path | None = typer.Option(
-        None, "--students", metavar="ROSTER", help="A variant per student of this CSV (Canvas's export works).",
+        None,
+        "--students",
+        metavar="ROSTER",
+        help="A variant per student of this CSV (Canvas's export works).",
         show_default=False,
     ),
-    n: int | None = typer.Option(None, "--n", min=1, metavar="N", help="Instead: N numbered variants.", show_default=False),
+    n: int | None = typer.Option(
+        None, "--n", min=1, metavar="N", help="Instead: N numbered variants.", show_default=False
+    ),
     to: VariantFormat = typer.Option(VariantFormat.jsonl, "--to", help="The format of -o."),
     output: str | None = typer.Option(
-        None, "-o", "--output", metavar="PATH",
-        help="A file (jsonl: '-' or none for standard output; moodle: .xml; canvas-qti: .zip) or, for prairielearn, a folder.",
+        None,
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="A file (jsonl: '-' or none for standard output; moodle: .xml; canvas-qti: .zip); prairielearn: a folder.",
         show_default=False,
     ),
-    markdown: Path | None = typer.Option(None, "--markdown", metavar="DIR", help="Also write a problem sheet per variant (Markdown).", show_default=False),
-    latex: Path | None = typer.Option(None, "--latex", metavar="DIR", help="Also write a problem sheet per variant (LaTeX).", show_default=False),
+    markdown: Path | None = typer.Option(
+        None, "--markdown", metavar="DIR", help="Also write a problem sheet per variant (Markdown).", show_default=False
+    ),
+    latex: Path | None = typer.Option(
+        None, "--latex", metavar="DIR", help="Also write a problem sheet per variant (LaTeX).", show_default=False
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an output folder that exists."),
     debug: bool = DEBUG_OPTION,
 ) -> None:
@@ -108,7 +122,9 @@ def variants(
         formats = exporters()
         sheets = markdown is not None or latex is not None
         if output is None and to is not VariantFormat.jsonl and not sheets:
-            raise InputError(f"--to {to.value} needs -o PATH", "e.g. -o questions/ for prairielearn, -o hw.xml for moodle")
+            raise InputError(
+                f"--to {to.value} needs -o PATH", "e.g. -o questions/ for prairielearn, -o hw.xml for moodle"
+            )
         if to is VariantFormat.prairielearn and (output is None or output == "-"):
             raise InputError("--to prairielearn writes a folder: give it with -o FOLDER")
         if output is not None or not sheets:  # JSON lines on standard output unless only sheets were asked for

@@ -5,6 +5,7 @@ ones); each exporter turns the list into the files a platform imports and
 returns them as {relative path: bytes}, so the command writes them whole
 (a temporary file or folder, then a rename) or not at all.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,9 @@ class Variant:
     field: str = "variant"  # the roster column the key came from: sis_id, id, login, email or name
 
 
-def make_variants(assignment: Assignment, *, students: Iterable[Student] | None = None, n: int | None = None) -> tuple[list[Variant], list[str]]:
+def make_variants(
+    assignment: Assignment, *, students: Iterable[Student] | None = None, n: int | None = None
+) -> tuple[list[Variant], list[str]]:
     """A variant per roster student (drawn from their key) or `n` numbered ones; and warnings to show."""
     warnings: list[str] = []
     wanted: list[tuple[str, str | None, str]] = []
@@ -45,7 +48,9 @@ def make_variants(assignment: Assignment, *, students: Iterable[Student] | None 
                 continue
             field, key = found
             if key in seen:
-                warnings.append(f"roster rows for {seen[key]} and {s.name or key} have the same key '{key}': one variant for both")
+                warnings.append(
+                    f"roster rows for {seen[key]} and {s.name or key} have the same key '{key}': one variant for both"
+                )
                 continue
             seen[key] = s.name or key
             wanted.append((key, s.name or None, field))
@@ -68,7 +73,10 @@ def make_variants(assignment: Assignment, *, students: Iterable[Student] | None 
 def number(value: Any) -> float:
     """An asked item's right value as one float; exports hold numbers, not arrays."""
     if hasattr(value, "tolist"):
-        raise AnswerError("an asked item is a vector or matrix: the platforms' number inputs take one number each; ask for elements (w[0])")
+        raise AnswerError(
+            "an asked item is a vector or matrix: the platforms' number inputs take one number each;"
+            " ask for elements (w[0])"
+        )
     return float(value) + 0.0
 
 
@@ -115,7 +123,7 @@ def margin(problem: Problem, right: float) -> float:
     """The ± an absolute-tolerance platform needs for the problem's own tolerance at this right value."""
     tol = problem.tolerance
     if tol.places is not None:
-        return 0.5 * 10.0 ** -tol.places
+        return 0.5 * 10.0**-tol.places
     return tol.atol + tol.rtol * abs(right)
 
 
@@ -136,4 +144,15 @@ def exporters() -> dict[str, Exporter]:
     }
 
 
-__all__ = ["Variant", "answers", "exact", "exporters", "make_variants", "margin", "number", "point_text", "slug", "unique_slugs"]
+__all__ = [
+    "Variant",
+    "answers",
+    "exact",
+    "exporters",
+    "make_variants",
+    "margin",
+    "number",
+    "point_text",
+    "slug",
+    "unique_slugs",
+]

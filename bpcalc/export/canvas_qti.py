@@ -6,6 +6,7 @@ every question in it self-contained (the program and that variant's point),
 its answer exact or within a range: the problem's atol + rtol·|right|, or
 half a unit in the last place for `places`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,7 +58,14 @@ def item(problem: Problem, index: int, ident: str, title: str, points: float) ->
     response = ET.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
     ET.SubElement(ET.SubElement(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
     processing = ET.SubElement(element, "resprocessing")
-    ET.SubElement(ET.SubElement(processing, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    ET.SubElement(
+        ET.SubElement(processing, "outcomes"),
+        "decvar",
+        maxvalue="100",
+        minvalue="0",
+        varname="SCORE",
+        vartype="Decimal",
+    )
     condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
     either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
     ET.SubElement(either, "varequal", respident="response1").text = _num(right)
@@ -97,14 +105,18 @@ def manifest(assignment: Assignment) -> ET.Element:
     ET.SubElement(meta, "schemaversion").text = "1.1.3"
     ET.SubElement(root, "organizations")
     resources = ET.SubElement(root, "resources")
-    resource = ET.SubElement(resources, "resource", identifier=_ident("resource", assignment.title), type="imsqti_xmlv1p2", href=QUIZ_FILE)
+    resource = ET.SubElement(
+        resources, "resource", identifier=_ident("resource", assignment.title), type="imsqti_xmlv1p2", href=QUIZ_FILE
+    )
     ET.SubElement(resource, "file", href=QUIZ_FILE)
     return root
 
 
 def _xml(element: ET.Element) -> bytes:
     ET.indent(element)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(element, encoding="unicode").encode("utf-8") + b"\n"
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(element, encoding="unicode").encode("utf-8") + b"\n"
+    )
 
 
 def export(assignment: Assignment, variants: list[Variant], file: str = "quiz.zip") -> dict[str, bytes]:

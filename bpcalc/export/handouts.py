@@ -1,4 +1,5 @@
 """Problem sheets, one per variant: the program, the student's point, the items to answer (Markdown or LaTeX)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -68,7 +69,9 @@ def latex_sheet(variant: Variant) -> str:
     ]
     if variant.student:
         lines.append("For " + text(variant.student) + r".\par")
-    lines.append(r"Put this line at the top of your answer file: \verb|" + identity_line(variant).replace("|", "") + r"|\par")
+    lines.append(
+        r"Put this line at the top of your answer file: \verb|" + identity_line(variant).replace("|", "") + r"|\par"
+    )
     for p in a.problems:
         heading = f"Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})"
         lines += [r"\subsection*{" + text(heading) + "}", r"\begin{verbatim}", _verbatim(p.source), r"\end{verbatim}"]
@@ -76,7 +79,11 @@ def latex_sheet(variant: Variant) -> str:
             lines.append("at $" + ",\\ ".join(f"{name(k)} = {text(exact(v))}" for k, v in p.at.items()) + "$\\par")
         asked = []
         for ask in order(p.asks):
-            asked.append(f"${name(ask.name)}$" if ask.kind == "value" else f"$\\partial {name(ask.output)}/\\partial {name(ask.name)}$")
+            asked.append(
+                f"${name(ask.name)}$"
+                if ask.kind == "value"
+                else f"$\\partial {name(ask.output)}/\\partial {name(ask.name)}$"
+            )
         lines.append("Give: " + ", ".join(asked) + r".\par")
     lines.append(r"\end{document}")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
 """Variants as JSON lines: one per variant, `student` when known, `variant`, and each problem's point and key."""
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,17 @@ def line(variant: Variant) -> dict[str, Any]:
         data["student"] = variant.student
     data["variant"] = variant.key
     data["problems"] = {
-        p.id: {"at": {k: _plain(v) for k, v in p.at.items()}, "key": {ask.key: _plain(value) for ask, value in key_rows(p)}}
+        p.id: {
+            "at": {k: _plain(v) for k, v in p.at.items()},
+            "key": {ask.key: _plain(value) for ask, value in key_rows(p)},
+        }
         for p in variant.assignment.problems
     }
     return data
 
 
 def export(assignment: Assignment, variants: list[Variant]) -> dict[str, bytes]:
-    text = "".join(json.dumps(line(v), allow_nan=False, ensure_ascii=False, separators=(",", ":")) + "\n" for v in variants)
+    text = "".join(
+        json.dumps(line(v), allow_nan=False, ensure_ascii=False, separators=(",", ":")) + "\n" for v in variants
+    )
     return {FILE: text.encode("utf-8")}

@@ -6,6 +6,7 @@ field per item. Moodle's numerical tolerance is absolute, so each answer
 carries the problem's atol + rtol·|right| (or half a unit in the last place
 for `places`) worked out for its own right value.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -58,7 +59,9 @@ def question(problem: Problem, name: str) -> ET.Element:
     fields = []
     weight = max(1, round(problem.points / len(items))) if problem.points else 1
     for ask, right in items:
-        fields.append(f"<p>{escape(ask.label)} = {{{weight}:NUMERICAL:={_num(right)}:{_num(margin(problem, right))}}}</p>")
+        fields.append(
+            f"<p>{escape(ask.label)} = {{{weight}:NUMERICAL:={_num(right)}:{_num(margin(problem, right))}}}</p>"
+        )
     _text(element, "questiontext", _stem(problem) + "".join(fields), format="html")
     return element
 
@@ -74,4 +77,8 @@ def export(assignment: Assignment, variants: list[Variant], file: str = "questio
             drawn = variant.assignment.problems[index]
             quiz.append(question(drawn, f"Problem {problem.id}, variant {variant.key}"))
     ET.indent(quiz)
-    return {file: b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode").encode("utf-8") + b"\n"}
+    return {
+        file: b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ET.tostring(quiz, encoding="unicode").encode("utf-8")
+        + b"\n"
+    }

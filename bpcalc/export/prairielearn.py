@@ -5,6 +5,7 @@ server.py carries the variants' numbers baked in and `generate` picks one
 bpcalc. Each asked item is a `pl-number-input` with the problem's tolerance:
 comparison="relabs" with rtol/atol, or "decdig" with digits for `places`.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,7 +86,9 @@ def export(assignment: Assignment, variants: list[Variant]) -> dict[str, bytes]:
     folders = unique_slugs(f"{assignment.title}-{p.id}" for p in assignment.problems)
     for index, (problem, folder) in enumerate(zip(assignment.problems, folders)):
         drawn = [v.assignment.problems[index] for v in variants]
-        files[f"{folder}/info.json"] = (json.dumps(info(assignment, problem), indent=2, ensure_ascii=False) + "\n").encode()
+        files[f"{folder}/info.json"] = (
+            json.dumps(info(assignment, problem), indent=2, ensure_ascii=False) + "\n"
+        ).encode()
         files[f"{folder}/question.html"] = question_html(problem).encode()
         files[f"{folder}/server.py"] = server_py(drawn).encode()
     return files
