@@ -23,11 +23,13 @@ from .check import (
     wrt_for,
 )
 from .errors import AnswerError, BpcalcError, FileError, suggest
-from .files import inside, read_text
+from .files import inside, loads_json, read_text
+from .text import clip
 from .graph import Result
 from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 
 ANSWER_SUFFIXES = (".toml", ".json")
+MAX_NOTES = 10  # notes per answer file (unknown keys, items not asked); past it, a count
 _IDENTITY = (*IDENTITY_KEYS, "variant")  # who the answers are from: read, not graded
 _TOP_KEYS = ("title", "seed", "tie", "rtol", "atol", "places", "problems")
 _PROBLEM_KEYS = (
@@ -66,11 +68,8 @@ def read_data(path: str | Path, *, kind: str = "answers") -> dict[str, Any]:
 
 
 def _read_json(text: str, path: str) -> dict[str, Any]:
-    def no_constant(name: str):
-        raise ValueError(f"{name} is not a number JSON allows")
-
     try:
-        data = json.loads(text, parse_constant=no_constant)
+        data = loads_json(text)
     except json.JSONDecodeError as exc:
         raise AnswerError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", path=path) from None
     except ValueError as exc:
@@ -386,9 +385,9 @@ def read_submission(path: str | Path, assignment: Assignment) -> Submission:
         elif len(ids) == 1 and (not isinstance(value, Mapping) or key == "grad"):
             flat[key] = value  # one problem: its answers may sit at the top
         else:
-            near = suggest(key, ids)
+            near = suggest(key, ids) if len(notes) < MAX_NOTES else None  # past the limit only counted
             notes.append(
-                f"'{key}' is not a problem of the assignment (problems: {', '.join(ids)})"
+                f"'{clip(key)}' is not a problem of the assignment (problems: {', '.join(ids)})"
                 + (f": did you mean '{near}'?" if near else "")
                 + "; its answers are not graded"
             )
@@ -466,7 +465,15 @@ def check_submission(assignment: Assignment, submission: Submission) -> Graded:
         each = problem.points / len(problem.asks)
         score = each * sum(row.ok for row in rows)
         graded.problems.append(ProblemResult(problem, Check(problem.result, rows, problem.tolerance), score))
+    graded.notes = summarise(graded.notes)
     return graded
+
+
+def summarise(notes: list[str], limit: int = MAX_NOTES) -> list[str]:
+    """The first `limit` notes, then one line that counts the rest (a million unknown keys are not a million lines)."""
+    if len(notes) <= limit:
+        return notes
+    return notes[:limit] + [f"… and {len(notes) - limit:,} more notes like these"]
 
 
 def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:

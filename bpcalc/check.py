@@ -25,6 +25,7 @@ from .errors import AnswerError, InputError, suggest
 from .graph import Graph, Result
 from .ops import INPUT_NAMES, OPERATIONS
 from .parse import split_outside_brackets
+from .text import clip
 
 # Hand-computed answers carry 3 or 4 significant digits: 1 % relative
 # accepts -0.2 for -0.2007 and 0.51 for 0.513, and rejects every mistake
@@ -33,6 +34,7 @@ from .parse import split_outside_brackets
 RTOL = 1e-2
 ATOL = 1e-3
 MAX_PLACES = 12
+MAX_ANSWER_CHARS = 10_000  # one answer's text (a 30×30 matrix written out fits); longer is refused unread
 DIAGNOSE_NODES = 400  # graphs up to this size get every diagnosis; larger ones only "a sign lost"
 OUTPUT_ALIASES = ("",)  # d/dx: the output's name left out
 
@@ -128,9 +130,11 @@ class Ask:
 
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_GRAD_KEY = re.compile(rf"[d∂]\s*(?P<out>{_NAME})?\s*/\s*[d∂]\s*(?P<name>{_NAME})")
+# Every pattern on answer text is linear: no two quantifiers over the same characters
+# meet (`\s*(name)?\s*` would try every split of a run of spaces: quadratic).
+_GRAD_KEY = re.compile(rf"[d∂]\s*(?:(?P<out>{_NAME})\s*)?/\s*[d∂]\s*(?P<name>{_NAME})")
 _VALUE_KEY = re.compile(_NAME)
-_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(_NUMBER)
 _FRACTION_RE = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
 _GRAD_TABLES = ("grad",)  # [grad] x = -4 in a file: ∂out/∂x
@@ -146,7 +150,7 @@ def names(graph: Graph) -> dict[str, int]:
 
 def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
     """An answer's left-hand side (q, df/dq, d/dq, ∂f/∂q) as an Ask on this graph."""
-    text = key.strip()
+    text = clip(key.strip(), MAX_ANSWER_CHARS + 1)
     known = names(graph)
     output = graph.output_label
     match = _GRAD_KEY.fullmatch(text)
@@ -154,7 +158,7 @@ def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
         kind, name, out = GRAD, match["name"], match["out"] or ""
         if out not in OUTPUT_ALIASES and out != output:
             raise AnswerError(
-                f"'{text}': the output is called '{output}', not '{out}'",
+                f"'{clip(text)}': the output is called '{output}', not '{clip(out)}'",
                 f"write d{output}/d{name} (or d/d{name}) for the gradient of the output",
                 path=path, item=text,
             )
@@ -162,13 +166,13 @@ def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
         kind, name = VALUE, text
     else:
         raise AnswerError(
-            f"'{text}' is neither a name (q) nor a gradient (d{output}/dq, d/dq)",
+            f"'{clip(text)}' is neither a name (q) nor a gradient (d{output}/dq, d/dq)",
             path=path, item=text,
         )
     if name not in known:
         near = suggest(name, known)
         raise AnswerError(
-            f"'{text}': the expression has no variable or named value '{name}'",
+            f"'{clip(text)}': the expression has no variable or named value '{clip(name)}'",
             f"did you mean '{near}'?" if near else "names: " + ", ".join(known),
             path=path, item=text,
         )
@@ -179,6 +183,11 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
     """A given answer as a number: a number, or text such as -0.25, 1e-3, -1/3 (a list, later, an array)."""
     if isinstance(value, bool):
         raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
+    if isinstance(value, str) and len(value) > MAX_ANSWER_CHARS:
+        raise AnswerError(
+            f"the answer for {item} is {len(value):,} characters long: bpcalc reads answers of up to {MAX_ANSWER_CHARS:,}",
+            path=path, item=item,
+        )
     if isinstance(value, (int, float)):
         try:
             number = float(value)
@@ -194,7 +203,7 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
                 return answer_value(json.loads(text), item=item, path=path)
             except (ValueError, RecursionError):
                 raise AnswerError(
-                    f"the answer for {item}, '{value}', is not a list of numbers", path=path, item=item
+                    f"the answer for {item}, '{clip(value)}', is not a list of numbers", path=path, item=item
                 ) from None
         if _NUMBER_RE.fullmatch(text):
             number = float(text)
@@ -202,12 +211,14 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
             number = float(fraction[1]) / float(fraction[2])
         else:
             raise AnswerError(
-                f"the answer for {item}, '{value}', is not a number",
+                f"the answer for {item}, '{clip(value)}', is not a number",
                 "numbers look like 3, -0.5, .5, 1e-3 or -1/3",
                 path=path,
                 item=item,
             )
     elif isinstance(value, (list, tuple)):
+        if _holds_bool(value):
+            raise AnswerError(f"the answer for {item} holds true or false, not numbers", path=path, item=item)
         try:
             import numpy as np
 
@@ -220,10 +231,22 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
             raise AnswerError(f"the answer for {item} holds a number that is not finite", path=path, item=item)
         return array
     else:
-        raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
+        raise AnswerError(f"the answer for {item}, {clip(repr(value))}, is not a number", path=path, item=item)
     if not math.isfinite(number):
         raise AnswerError(f"the answer for {item}, {value}, is not a finite number", path=path, item=item)
     return number
+
+
+def _holds_bool(value: list | tuple) -> bool:
+    """Whether nested lists hold a boolean anywhere (NumPy would take true as 1); a stack, not recursion."""
+    stack: list = [value]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, bool):
+                return True
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+    return False
 
 
 def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, Any]]:

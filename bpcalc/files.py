@@ -105,6 +105,27 @@ def read_stream(stream: BinaryIO, *, kind: str = "program", name: str = "standar
     return decode(data, name)
 
 
+def loads_json(text: str):
+    """Strict JSON: no NaN or Infinity (not JSON), and no key twice in one object (which one would win?).
+
+    Raises ValueError (json.JSONDecodeError for syntax) and RecursionError as json.loads does.
+    """
+    import json
+
+    def no_constant(name: str):
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    def no_duplicates(pairs):
+        seen: dict = {}
+        for key, value in pairs:
+            if key in seen:
+                raise ValueError(f"the key {json.dumps(key)[:80]} appears twice in one object")
+            seen[key] = value
+        return seen
+
+    return json.loads(text, parse_constant=no_constant, object_pairs_hook=no_duplicates)
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -183,4 +204,4 @@ def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
     return real == base or base in real.parents
 
 
-__all__ = ["LIMITS", "read_bytes", "read_text", "read_stream", "decode", "refuse_inputs", "write_atomic", "inside"]
+__all__ = ["LIMITS", "read_bytes", "read_text", "read_stream", "decode", "loads_json", "refuse_inputs", "write_atomic", "inside"]

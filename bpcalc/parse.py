@@ -20,6 +20,9 @@ from .errors import (
 from .graph import CONST, VAR, Graph, Node, Notice
 from .lark_standalone import Lark_StandAlone, Lexer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from .ops import CONSTANTS, FUNCTIONS
+from .text import clip
+
+MAX_DIMS = 64  # NumPy's limit on an array's dimensions; deeper brackets are refused at once
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # The wheel carries the grammar inside the package; a source checkout or an
@@ -59,6 +62,7 @@ class _Builder:
         self.used: dict[str, int] = {}  # variable -> position of its first use
         self.assigned: dict[str, int] = {}  # name -> position of its assignment
         self.read: set[str] = set()  # assigned names that a later statement reads
+        self.depth: dict[int, int] = {}  # array literal node -> how deep its brackets nest
 
     def _node(self, op: str, inputs: tuple[int, ...], start: int, end: int) -> tuple[int, int, int]:
         self.nodes.append(Node(op, inputs, "", start, end))
@@ -118,7 +122,16 @@ class _Builder:
         items = [item for item in items if item is not None]  # [] gives a None placeholder
         if not items:
             raise ExpressionSyntaxError("an array needs at least one item", self.source, lbracket.start_pos)
-        return self._node("array", tuple(item[0] for item in items), lbracket.start_pos, rbracket.end_pos)
+        # Refused as soon as the brackets pass NumPy's limit, before any shape is worked out
+        # (each level's shape is as long as its depth: memory in the square of the depth).
+        depth = 1 + max(self.depth.get(item[0], 0) for item in items)
+        if depth > MAX_DIMS:
+            raise ExpressionSyntaxError(
+                f"arrays nest at most {MAX_DIMS} brackets deep (NumPy's limit)", self.source, lbracket.start_pos
+            )
+        made = self._node("array", tuple(item[0] for item in items), lbracket.start_pos, rbracket.end_pos)
+        self.depth[made[0]] = depth
+        return made
 
     def index(self, children):
         array, *indices, rbracket = children
@@ -428,7 +441,7 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
         return ExpressionSyntaxError("unexpected '='", source, pos, hint)
     before = source[:pos].rstrip(" \t")
     if token.type == "NAME" and before and (before[-1].isdigit() or before[-1] == "."):
-        number = re.search(r"[\d.]+(?:[eE][+-]?\d+)?$", before)
+        number = re.search(r"[\d.]+(?:[eE][+-]?\d+)?$", before[-80:])  # a bounded tail: search is not linear
         shown = number.group(0) if number else before[-1]
         return ExpressionSyntaxError(
             f"a number followed by a name: '{shown}{token}'", source, pos, f"write {shown}*{token} for a product"
@@ -448,7 +461,9 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
 
 # ---------------------------------------------------------------- the point
 
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits only
+# ASCII digits only. Linear: no two quantifiers can share a digit (the digits after the
+# point need the point), so a long run of digits followed by a letter fails in one pass.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ARRAY_TOKEN = re.compile(r"\s*(\[|\]|,|[^\[\],\s]+)")
 
@@ -529,6 +544,8 @@ def _nested_lists(name: str, text: str) -> list:
             break
         token, pos = match.group(1), match.end()
         if token == "[" and expect_item:
+            if len(stack) >= MAX_DIMS:
+                raise PointError(f"the value of {name} nests more than {MAX_DIMS} brackets deep (NumPy's limit)")
             stack.append([])
         elif token == "]" and stack and (not expect_item or not stack[-1]):
             done = stack.pop()
@@ -548,7 +565,7 @@ def _nested_lists(name: str, text: str) -> list:
             break
     if top is None or text[pos:].strip():
         raise PointError(
-            f"the value of {name}, '{text}', is not a number or an array such as [1, 2] or [[1, 2], [3, 4]]"
+            f"the value of {name}, '{clip(text)}', is not a number or an array such as [1, 2] or [[1, 2], [3, 4]]"
         )
     return top
 
@@ -580,7 +597,7 @@ def _to_float(name: str, value: object) -> float:
     if isinstance(value, str):
         if not _NUMBER.fullmatch(value):
             raise PointError(
-                f"the value of {name}, '{value}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3"
+                f"the value of {name}, '{clip(value)}', is not a number", "numbers look like 3, -0.5, .5 or 1e-3"
             )
         number = float(value)
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):  # also NumPy's scalars
@@ -589,7 +606,7 @@ def _to_float(name: str, value: object) -> float:
         except OverflowError:
             raise PointError(f"the value of {name} is too large for float64") from None
     else:
-        raise PointError(f"the value of {name}, {value!r}, is not a number")
+        raise PointError(f"the value of {name}, {clip(repr(value))}, is not a number")
     if not math.isfinite(number):
         raise PointError(f"the value of {name}, {value}, is not a finite float64 number")
     return number

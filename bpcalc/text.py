@@ -42,6 +42,14 @@ def visible(text: str, *, newlines: bool = False) -> str:
     return pattern.sub(_escape, text)
 
 
+def clip(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters, its middle replaced by an ellipsis (a 1 MB name, a 40,000-digit number)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[len(text) - (limit - 1 - half):]
+
+
 # OWASP's list for CSV injection: a spreadsheet takes a cell that starts with one of
 # these as a formula (a tab or CR may precede one and be skipped by the reader).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -62,4 +70,4 @@ def csv_cell(value: object) -> str:
     return text
 
 
-__all__ = ["visible", "csv_cell", "FORMULA_STARTS"]
+__all__ = ["visible", "clip", "csv_cell", "FORMULA_STARTS"]

@@ -277,3 +277,164 @@ def test_unreadable_file_is_one_paragraph(tmp_path, monkeypatch):
     result = invoke("grad", "--file", program, "--at", "x=1")
     assert result.exit_code == 2
     assert result.stderr == f"error: {program}: cannot read the file: Permission denied\n"
+
+
+# ---------------------------------------------------------------- hangs on hostile answers
+
+# A quadratic pattern takes minutes on 100 KB (20 KB took 21 s); a linear one, milliseconds.
+LONG = 100_000
+TIME_BOUND = 2.0
+
+
+def _fast(call, *args, **kwargs):
+    import time
+
+    start = time.perf_counter()
+    try:
+        call(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the error is fine; only the time is measured here
+        from bpcalc.errors import BpcalcError
+
+        assert isinstance(exc, BpcalcError), exc
+    elapsed = time.perf_counter() - start
+    assert elapsed < TIME_BOUND, f"{elapsed:.1f} s"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * LONG + "a", "1" * LONG + "/" + "1" * LONG + "a", "1" * LONG + "e" + "1" * LONG + "x", "." + "1" * LONG + "..",
+     "-" + "9" * LONG + "/" + "x"],
+)
+def test_answer_numbers_are_read_in_linear_time(text):
+    from bpcalc.check import answer_value
+
+    _fast(answer_value, text, item="q")
+
+
+def test_long_answers_are_refused_with_the_limit():
+    from bpcalc.check import MAX_ANSWER_CHARS, answer_value
+    from bpcalc.errors import AnswerError
+
+    assert answer_value(" " * (MAX_ANSWER_CHARS - 2) + "3", item="q") == 3.0
+    with pytest.raises(AnswerError, match="characters long: bpcalc reads answers of up to 10,000"):
+        answer_value("1" * (MAX_ANSWER_CHARS + 1), item="q")
+
+
+@pytest.mark.parametrize("key", ["d" + " " * LONG + "x", "d" + " " * LONG + "f" + " " * LONG + "/", "∂" + "f" * LONG + " " * LONG + "!"])
+def test_answer_keys_are_read_in_linear_time(key):
+    from bpcalc.check import resolve
+    from bpcalc.parse import parse
+
+    _fast(resolve, key, parse("x*y"))
+
+
+@pytest.mark.parametrize("value", ["1" * LONG + "a", "[" + "1" * LONG + "a]", "1" * (LONG // 2) + "e" + "1" * (LONG // 2) + "e"])
+def test_at_values_are_read_in_linear_time(value):
+    from bpcalc.parse import parse_point
+
+    _fast(parse_point, f"x={value}")
+
+
+def test_a_number_before_a_name_in_a_long_program_is_linear():
+    from bpcalc.parse import parse
+
+    _fast(parse, "1" * LONG + "e" + "1" * 10 + "e1 x")
+
+
+def test_grade_goes_on_past_a_hostile_answer(homework, subs):
+    (subs / "a_evil.toml").write_text(f'q = "{"1" * 500_000}a"\n', encoding="utf-8")
+    import time
+
+    start = time.perf_counter()
+    result = invoke("grade", homework, subs, "--csv", "-")
+    assert time.perf_counter() - start < 20
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["score"] for r in rows] == ["", "3"]
+    assert len(result.stderr) < 2000  # the message quotes a short piece, not 500,000 digits
+
+
+@pytest.mark.parametrize("depth", [65, 10_000, 100_000])
+def test_arrays_deeper_than_numpy_are_refused_at_once(depth):
+    import time
+
+    from bpcalc.errors import BpcalcError
+    from bpcalc.parse import parse
+
+    start = time.perf_counter()
+    with pytest.raises(BpcalcError, match="at most 64 brackets deep") as caught:
+        parse("[" * depth + "x" + "]" * depth)
+    assert time.perf_counter() - start < 10
+    assert len(str(caught.value)) < 500
+
+
+def test_arrays_of_64_dimensions_still_work():
+    import bpcalc
+
+    result = bpcalc.grad("sum(" + "[" * 64 + "x" + "]" * 64 + ")", at={"x": 2.0})
+    assert result.gradient == {"x": 1.0}
+
+
+def test_at_arrays_deeper_than_numpy_are_refused():
+    from bpcalc.errors import PointError
+    from bpcalc.parse import parse_point
+
+    with pytest.raises(PointError, match="more than 64 brackets deep"):
+        parse_point("w=" + "[" * 10_000 + "1" + "]" * 10_000)
+
+
+def test_repeated_warnings_are_summarised(homework, subs, tmp_path):
+    keys = "\n".join(f"[extra{n}]\nq = 1" for n in range(5000))
+    (subs / "many.toml").write_text(GOOD + keys + "\n", encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    result = invoke("grade", homework, subs / "many.toml", "--jsonl", out)
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 11 and "4,990 more" in warnings[-1]
+    assert len(out.read_bytes()) < 5000
+
+
+# ---------------------------------------------------------------- item 14: one rule for each
+
+
+def test_booleans_in_answer_lists_are_refused():
+    from bpcalc.check import answer_value
+    from bpcalc.errors import AnswerError
+
+    with pytest.raises(AnswerError, match="true or false"):
+        answer_value([True, 1.0], item="df/dw")
+    with pytest.raises(AnswerError, match="true or false"):
+        answer_value([[1.0], [False]], item="df/dw")
+
+
+def test_duplicate_json_keys_are_refused(tmp_path, homework):
+    answers = tmp_path / "a.json"
+    answers.write_text('{"q": 3, "q": 4}', encoding="utf-8")
+    result = invoke("check", "q = x + y; q*z", "--at", "x=1,y=2,z=3", "--answers", answers)
+    assert result.exit_code == 2 and "appears twice" in result.stderr
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 1, "x": 2}', encoding="utf-8")
+    result = invoke("grad", "x", "--values", values)
+    assert result.exit_code == 2 and "appears twice" in result.stderr
+
+
+@pytest.mark.parametrize("text", ['{"x": "3"}', '{"x": [1, "2"]}'])
+def test_text_in_values_is_refused(tmp_path, text):
+    values = tmp_path / "v.json"
+    values.write_text(text, encoding="utf-8")
+    result = invoke("grad", "sum(x)", "--values", values)
+    assert result.exit_code == 2
+    assert "not a number: write numbers without quotes" in result.stderr
+
+
+def test_a_million_letter_name_renders_quickly():
+    import time
+
+    import bpcalc
+    from bpcalc.render.table import to_text
+
+    name = "a" * 1_000_000
+    result = bpcalc.grad(f"{name} * 2 + {name}", at={name: 1.0})
+    start = time.perf_counter()
+    text = to_text(result)
+    assert time.perf_counter() - start < 5
+    assert len(text) < 10_000 and "aaaa…aaaa" in text

@@ -104,20 +104,31 @@ def read_source(words: Sequence[str] | None, file: Path | None, *, command: str,
 
 
 def read_values(path: Path) -> dict[str, Any]:
-    """A --values file: a JSON object of names to numbers or nested lists."""
+    """A --values file: a JSON object of names to numbers or nested lists of numbers (text such as "3" is refused)."""
     import json
 
-    from ..files import read_text
+    from ..files import loads_json, read_text
 
     text = read_text(path, kind="values")
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except ValueError as exc:
         raise InputError(f"{path} is not JSON: {exc}") from None
     except RecursionError:
         raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(f'{path} must hold a JSON object of names to values, as in {{"w": [0.5, -0.3], "y": 1}}')
+    for name, value in data.items():
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                shown = json.dumps(item)[:40]
+                raise InputError(
+                    f"{path}: the value of {name[:40]} holds the text {shown}, not a number: write numbers without quotes"
+                )
     return data
 
 

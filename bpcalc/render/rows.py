@@ -11,11 +11,17 @@ from typing import NamedTuple
 
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
+from ..text import clip, visible
 from . import number
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shown shortened, as in the terminal table
 MAX_ROWS = 400  # rows per table before the middle is elided, as in the terminal table
 TEXT_WIDTH = 30  # longest source text shown for a node
+LABEL_WIDTH = 30  # longest name shown (a name of a million letters is cut in the middle, as long text is)
+
+
+def _label(label: str) -> str:
+    return clip(label, LABEL_WIDTH)
 
 
 class Table(NamedTuple):
@@ -63,10 +69,11 @@ def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
             rows.append(None)
             continue
         node = graph.nodes[i]
-        inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
-        text = "" if node.op in (VAR, CONST) else graph.text(i, TEXT_WIDTH)
+        inputs = ", ".join(_label(graph.nodes[j].label) for j in node.inputs)
+        # A node's text may span lines or hold a comment's control characters: one line, shown.
+        text = "" if node.op in (VAR, CONST) else visible(graph.text(i, TEXT_WIDTH).replace("\n", " "))
         shape = (_shape(shapes[i]),) if shapes is not None else ()
-        rows.append((node.label, node.op, inputs, text, *shape, number(result.values[i], digits)))
+        rows.append((_label(node.label), node.op, inputs, text, *shape, number(result.values[i], digits)))
     hidden = len(graph.nodes) - (len(ids) - 1) if None in ids else 0
     extra = ("shape",) if shapes is not None else ()
     return Table("Forward pass", ("node", "op", "inputs", "expression", *extra, "value"), rows, hidden,
@@ -76,7 +83,7 @@ def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
 def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """The reverse pass in visiting order: each node's upstream gradient and what it passes down."""
     nodes = result.graph.nodes
-    out = result.output
+    out = _label(result.output)
     incoming: dict[int, list] = {}
     by_node: dict[int, list] = {}
     for step in result.steps:
@@ -101,11 +108,11 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
         )
         steps = by_node.get(i, [])
         if not steps:
-            rows.append((node.label, upstream, "", "", ""))
+            rows.append((_label(node.label), upstream, "", "", ""))
             keys.append((i, None))
             continue
         op = OPERATIONS[node.op]
-        labels = [nodes[j].label for j in node.inputs]
+        labels = [_label(nodes[j].label) for j in node.inputs]
         for n, step in enumerate(steps):
             formula = op.show(step.position, labels)
             local = number(step.local, digits)
@@ -116,7 +123,7 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
                 contribution = number(step.contribution, digits)
             rows.append(
                 (
-                    node.label if n == 0 else "",
+                    _label(node.label) if n == 0 else "",
                     upstream if n == 0 else "",
                     labels[step.position],
                     shown_local,
@@ -139,14 +146,14 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
 def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """The output's value and the gradient for every variable (or --wrt)."""
     graph = result.graph
-    out = result.output
+    out = _label(result.output)
     names = _elide(list(result.gradient), max_rows)
     rows: list[tuple[str, ...] | None] = []
     for name in names:
         if name is None:
             rows.append(None)
             continue
-        rows.append((name, number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
+        rows.append((_label(name), number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
     hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
     return Table(
         f"{out} = {number(result.value, digits)}",
