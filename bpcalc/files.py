@@ -204,4 +204,4 @@ def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
     return real == base or base in real.parents
 
 
-__all__ = ["LIMITS", "read_bytes", "read_text", "read_stream", "decode", "loads_json", "refuse_inputs", "write_atomic", "inside"]
+__all__ = ["LIMITS", "decode", "inside", "loads_json", "read_bytes", "read_stream", "read_text", "refuse_inputs", "write_atomic"]

@@ -70,4 +70,4 @@ def csv_cell(value: object) -> str:
     return text
 
 
-__all__ = ["visible", "clip", "csv_cell", "FORMULA_STARTS"]
+__all__ = ["FORMULA_STARTS", "clip", "csv_cell", "visible"]

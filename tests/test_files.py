@@ -119,7 +119,12 @@ def test_write_atomic_to_a_fifo_writes_into_it(tmp_path):
     fifo = tmp_path / "out.csv"  # as -o /dev/stdout would be: not a file to rename over
     os.mkfifo(fifo)
     got = []
-    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+
+    def read():
+        with open(fifo, "rb") as f:
+            got.append(f.read())
+
+    reader = threading.Thread(target=read)
     reader.start()
     files.write_atomic(fifo, b"grades")
     reader.join(5)

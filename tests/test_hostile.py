@@ -174,7 +174,7 @@ def test_a_huge_sparse_submission_is_a_row(homework, subs):
 
 
 def test_any_failure_of_one_file_is_its_row(homework, subs, monkeypatch):
-    import bpcalc.assignment as assignment
+    from bpcalc import assignment
 
     real = assignment.read_submission
 
