@@ -24,8 +24,8 @@ from .check import (
 )
 from .errors import AnswerError, BpcalcError, FileError, suggest
 from .files import inside, loads_json, read_text
-from .text import clip
 from .graph import Result
+from .text import clip
 from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 
 ANSWER_SUFFIXES = (".toml", ".json")

@@ -185,7 +185,8 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
         raise AnswerError(f"the answer for {item}, {value!r}, is not a number", path=path, item=item)
     if isinstance(value, str) and len(value) > MAX_ANSWER_CHARS:
         raise AnswerError(
-            f"the answer for {item} is {len(value):,} characters long: bpcalc reads answers of up to {MAX_ANSWER_CHARS:,}",
+            f"the answer for {item} is {len(value):,} characters long: "
+            f"bpcalc reads answers of up to {MAX_ANSWER_CHARS:,}",
             path=path, item=item,
         )
     if isinstance(value, (int, float)):

@@ -12,6 +12,7 @@ goes through here, so one set of rules holds everywhere:
   and renamed over the old one, so a full disk leaves the old file whole; and
   an output that is one of the inputs is refused.
 """
+
 from __future__ import annotations
 
 import os
@@ -204,4 +205,14 @@ def inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
     return real == base or base in real.parents
 
 
-__all__ = ["LIMITS", "decode", "inside", "loads_json", "read_bytes", "read_stream", "read_text", "refuse_inputs", "write_atomic"]
+__all__ = [
+    "LIMITS",
+    "decode",
+    "inside",
+    "loads_json",
+    "read_bytes",
+    "read_stream",
+    "read_text",
+    "refuse_inputs",
+    "write_atomic",
+]

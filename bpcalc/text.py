@@ -5,6 +5,7 @@ that bpcalc does not trust (an answer file is a student's upload). Every such
 text passes through `visible` before it reaches a terminal and through
 `csv_cell` before it lands in a CSV cell.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ def clip(text: str, limit: int = 60) -> str:
     if len(text) <= limit:
         return text
     half = (limit - 1) // 2
-    return text[:half] + "…" + text[len(text) - (limit - 1 - half):]
+    return text[:half] + "…" + text[len(text) - (limit - 1 - half) :]
 
 
 # OWASP's list for CSV injection: a spreadsheet takes a cell that starts with one of

@@ -4,6 +4,7 @@ In an autograder every answer file is a student's upload and bpcalc runs as the
 grader (issue 11). Each test here is an attack that once worked; unit tests of
 the helpers are in tests/test_text.py and tests/test_files.py.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,15 +20,15 @@ from bpcalc.cli import app
 
 runner = CliRunner()
 
-ONE_PROBLEM = '''
+ONE_PROBLEM = """
 title = "HW"
 [[problems]]
 id = "1"
 expression = "q = x + y; f = q * z"
 at = "x=-2, y=5, z=-4"
 ask = ["q", "f", "df/dx"]
-'''
-GOOD = "q = 3\nf = -12\n\"df/dx\" = -4\n"
+"""
+GOOD = 'q = 3\nf = -12\n"df/dx" = -4\n'
 
 
 def invoke(*args, input=None):
@@ -302,8 +303,13 @@ def _fast(call, *args, **kwargs):
 
 @pytest.mark.parametrize(
     "text",
-    ["1" * LONG + "a", "1" * LONG + "/" + "1" * LONG + "a", "1" * LONG + "e" + "1" * LONG + "x", "." + "1" * LONG + "..",
-     "-" + "9" * LONG + "/" + "x"],
+    [
+        "1" * LONG + "a",
+        "1" * LONG + "/" + "1" * LONG + "a",
+        "1" * LONG + "e" + "1" * LONG + "x",
+        "." + "1" * LONG + "..",
+        "-" + "9" * LONG + "/" + "x",
+    ],
 )
 def test_answer_numbers_are_read_in_linear_time(text):
     from bpcalc.check import answer_value
@@ -320,7 +326,9 @@ def test_long_answers_are_refused_with_the_limit():
         answer_value("1" * (MAX_ANSWER_CHARS + 1), item="q")
 
 
-@pytest.mark.parametrize("key", ["d" + " " * LONG + "x", "d" + " " * LONG + "f" + " " * LONG + "/", "∂" + "f" * LONG + " " * LONG + "!"])
+@pytest.mark.parametrize(
+    "key", ["d" + " " * LONG + "x", "d" + " " * LONG + "f" + " " * LONG + "/", "∂" + "f" * LONG + " " * LONG + "!"]
+)
 def test_answer_keys_are_read_in_linear_time(key):
     from bpcalc.check import resolve
     from bpcalc.parse import parse
@@ -328,7 +336,9 @@ def test_answer_keys_are_read_in_linear_time(key):
     _fast(resolve, key, parse("x*y"))
 
 
-@pytest.mark.parametrize("value", ["1" * LONG + "a", "[" + "1" * LONG + "a]", "1" * (LONG // 2) + "e" + "1" * (LONG // 2) + "e"])
+@pytest.mark.parametrize(
+    "value", ["1" * LONG + "a", "[" + "1" * LONG + "a]", "1" * (LONG // 2) + "e" + "1" * (LONG // 2) + "e"]
+)
 def test_at_values_are_read_in_linear_time(value):
     from bpcalc.parse import parse_point
 

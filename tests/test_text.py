@@ -1,4 +1,5 @@
 """Tests for bpcalc/text.py: control characters made visible, CSV cells no spreadsheet runs."""
+
 from __future__ import annotations
 
 import csv

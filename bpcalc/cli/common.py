@@ -127,7 +127,8 @@ def read_values(path: Path) -> dict[str, Any]:
             elif isinstance(item, str):
                 shown = json.dumps(item)[:40]
                 raise InputError(
-                    f"{path}: the value of {name[:40]} holds the text {shown}, not a number: write numbers without quotes"
+                    f"{path}: the value of {name[:40]} holds the text {shown}, not a number: "
+                    "write numbers without quotes"
                 )
     return data
 

@@ -153,7 +153,8 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
         if name is None:
             rows.append(None)
             continue
-        rows.append((_label(name), number(result.values[graph.names[name]], digits), number(result.gradient[name], digits)))
+        value, grad = result.values[graph.names[name]], result.gradient[name]
+        rows.append((_label(name), number(value, digits), number(grad, digits)))
     hidden = len(result.gradient) - (len(names) - 1) if None in names else 0
     return Table(
         f"{out} = {number(result.value, digits)}",
