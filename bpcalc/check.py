@@ -23,7 +23,7 @@ from typing import Any
 from .engine import backward, tangents
 from .errors import AnswerError, InputError, suggest
 from .graph import Graph, Result
-from .ops import INPUT_NAMES, OPERATIONS
+from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS
 from .parse import split_outside_brackets
 from .text import clip
 
@@ -380,9 +380,10 @@ def right_answer(result: Result, ask: Ask) -> Any:
 
 def wrt_for(graph: Graph, asks: Iterable[Ask]) -> list[str]:
     """The --wrt the engine needs so every asked gradient is computed (named values included)."""
-    wanted = list(graph.variables)
+    # pi and e: differentiated when the point gives them a value, which the engine sees itself
+    wanted = [name for name in graph.variables if name not in CONSTANTS]
     for ask in asks:
-        if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted:
+        if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted and ask.name not in CONSTANTS:
             wanted.append(ask.name)
     return wanted
 

@@ -44,6 +44,12 @@ def run(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = N
         raise InputError(f"unknown tie convention '{tie}': use one of {', '.join(TIES)}")
     wrt_names = _check_wrt(graph, wrt)
     values, wants = leaves(graph, point, wrt_names or None)
+    for name in wrt_names:
+        if graph.nodes[graph.names[name]].op == CONST and name in CONSTANTS:
+            raise InputError(
+                f"--wrt {name}: {name} is the constant {CONSTANTS[name]!r}, and a constant has no gradient",
+                f"to differentiate by it, give it a value: --at {name}={CONSTANTS[name]!r}",
+            )
     warnings = list(graph.notices) + _point_notices(graph, point)
     arrays = array_support(graph, values)
     shapes = arrays.shapes(graph, values) if arrays is not None else None
@@ -82,12 +88,16 @@ def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = N
     wants = bytearray(len(nodes))
     missing = []
     for i, node in enumerate(nodes):
-        if node.op == VAR:
+        if node.op == VAR or node.op == CONST and node.label in CONSTANTS:
+            # pi and e read as names: a constant (op const, no gradient) unless the point
+            # gives them a value, and then a variable; the same graph may be run both ways.
             if node.label in point:
+                node.op = VAR
                 values[i] = point[node.label]
                 wants[i] = wrt is None
             elif node.label in CONSTANTS:
-                values[i] = CONSTANTS[node.label]
+                node.op, node.literal = CONST, CONSTANTS[node.label]
+                values[i] = node.literal
             else:
                 missing.append(node.label)
         elif node.op == CONST:

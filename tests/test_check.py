@@ -713,3 +713,11 @@ def test_a_name_that_copies_a_value_is_checked_as_its_own_node():
 
     checked = run_check("q = x; f = q*x", "x=3", "q=3, df/dq=3, df/dx=6")
     assert checked.ok and [row.ask.label for row in checked.rows] == ["q", "∂f/∂q", "∂f/∂x"]
+
+
+def test_pi_as_a_constant_is_checked():
+    # issue 10 item 18: pi*x at x=2: ∂f/∂x = pi by hand; pi has no gradient of its own.
+    from bpcalc.check import check as run_check
+
+    assert run_check("pi*x", "x=2", "f=6.2832, df/dx=3.1416").ok
+    assert run_check("pi*x", "x=2,pi=3", "f=6, df/dpi=2, df/dx=3").ok

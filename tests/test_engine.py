@@ -634,3 +634,35 @@ def test_an_overflow_is_called_an_overflow(expr, at, words):
 def test_outside_the_domain_is_still_undefined():
     with pytest.raises(bpcalc.MathError, match="is undefined"):
         bpcalc.grad("sqrt(x)", at="x=0")
+
+
+# ---------------------------------------------------------------- issue 10 item 18: pi and e are constants
+
+
+def test_pi_and_e_show_as_constants():
+    from bpcalc.render.json import to_dict
+
+    result = bpcalc.grad("pi*x + e", "x=2")
+    data = to_dict(result)
+    ops = {node["label"]: node["op"] for node in data["nodes"]}
+    assert ops["pi"] == "const" and ops["e"] == "const" and ops["x"] == "var"
+    # by hand: ∂(pi·x + e)/∂x = pi
+    assert data["gradient"] == {"x": math.pi}
+
+
+def test_wrt_a_constant_is_an_error():
+    with pytest.raises(bpcalc.BpcalcError) as caught:
+        bpcalc.grad("pi*x", "x=2", wrt="pi")
+    assert caught.value.exit_code == 2
+    assert "constant" in str(caught.value) and "--at pi=" in str(caught.value)
+
+
+def test_pi_given_a_value_is_a_variable_again_on_the_same_graph():
+    from bpcalc.engine import run
+    from bpcalc.parse import parse
+
+    graph = parse("pi*x")
+    assert run(graph, {"x": 1.0}).gradient == {"x": math.pi}
+    given = run(graph, {"x": 1.0, "pi": 3.0})
+    assert given.gradient == {"pi": 1.0, "x": 3.0} and graph.nodes[0].op == "var"
+    assert run(graph, {"x": 1.0}).graph.nodes[0].op == "const"
