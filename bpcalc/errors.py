@@ -157,7 +157,15 @@ class AnswerError(BpcalcError):
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """The choice closest to a mistyped name, as Typer does for commands."""
     import difflib  # only on the error path
-    near = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+
+    choices = list(choices)
+    same = [c for c in choices if c.lower() == name.lower() and c != name]
+    if same:
+        return same[0]  # X for x: difflib sees two one-letter names with nothing in common
+    near = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if not near:  # W1 for w1, Phi for phi
+        lowered = {c.lower(): c for c in choices}
+        near = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)]
     return near[0] if near else None
 
 

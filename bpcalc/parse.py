@@ -24,6 +24,11 @@ from .text import clip
 
 MAX_DIMS = 64  # NumPy's limit on an array's dimensions; deeper brackets are refused at once
 
+UNICODE_MINUS = "\u2212"  # the minus sign PDFs and slides produce: read as '-' in programs, points and answers
+FUNCTION_SPELLINGS = {"ln": "log", "logistic": "sigmoid"}  # other notations' names for bpcalc's functions
+_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
+_TIMES = "·×⋅∗•"
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # The wheel carries the grammar inside the package; a source checkout or an
 # editable install finds the top-level grammar/ folder beside the package.
@@ -72,7 +77,7 @@ class _Builder:
 
     def number(self, children):
         (token,) = children
-        value = float(token.value)  # a float from the start: no big-integer arithmetic on user input
+        value = float(token.value.replace(UNICODE_MINUS, "-"))  # a float from the start: no big-integer arithmetic
         if math.isinf(value):
             raise ExpressionSyntaxError(f"the number {token} is too large for float64", self.source, token.start_pos)
         node = Node(CONST, (), token.value, token.start_pos, token.end_pos, literal=value)
@@ -152,13 +157,14 @@ class _Builder:
         args = [a for a in args if a is not None]  # f() gives a None placeholder
         op = FUNCTIONS.get(token.value)
         if op is None:
-            near = suggest(token.value, FUNCTIONS)
+            near = FUNCTION_SPELLINGS.get(token.value) or suggest(token.value, FUNCTIONS)
             raise UnknownFunctionError(
                 f"unknown function '{token}'",
                 self.source,
                 token.start_pos,
-                (f"did you mean '{near}'?" if near else "functions: " + ", ".join(sorted(FUNCTIONS)))
-                + f" (for a product, write {token}*(...))",
+                # a mistyped function gets its name; any other name before '(' may be a product
+                f"did you mean '{near}'?" if near
+                else "functions: " + ", ".join(sorted(FUNCTIONS)) + f" (for a product, write {token}*(...))",
             )
         if op.arity is not None and len(args) != op.arity:
             wanted = f"{op.arity} argument{'s' if op.arity > 1 else ''}"
@@ -383,6 +389,7 @@ _TERMINAL_NAMES = {
     "NAME": "a name",
     "_NL": "a new line",
     "_POW": "'^'",
+    "MINUS": "'-'",
     "$END": "the end of the input",
 }
 
@@ -413,11 +420,7 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
 
     if isinstance(exc, UnexpectedCharacters):
         char = source[pos] if pos < len(source) else ""
-        hint = (
-            "bpcalc reads numbers, names, + - * / ^ ** @, ( ), [ ], commas, ; or new lines between statements, "
-            "= and # comments"
-        )
-        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, hint)
+        return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, _character_hint(source, pos, char))
     if not isinstance(exc, UnexpectedToken):
         return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
     token = exc.token
@@ -459,6 +462,27 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
     return ExpressionSyntaxError(f"unexpected '{token}'", source, pos, wanted)
 
 
+def _character_hint(source: str, pos: int, char: str) -> str:
+    """What to write instead of a character other notations use: x², |x|, 2·x, ÷."""
+    if char in _SUPERSCRIPTS:
+        base = re.search(r"(?:[A-Za-z_][A-Za-z0-9_]*|[0-9.]+|\))$", source[max(0, pos - 40):pos])
+        shown = base.group(0) if base and base.group(0) != ")" else "(...)" if base else "x"
+        power = "".join(_SUPERSCRIPTS.get(c, "") for c in source[pos:pos + 4]).rstrip() or _SUPERSCRIPTS[char]
+        return f"write {shown}^{power} for a power"
+    if char == "|":
+        end = source.find("|", pos + 1, pos + 200)
+        inner = source[pos + 1:end].strip() if end > pos else "x"
+        return f"write abs({inner or 'x'}) for an absolute value"
+    if char in _TIMES:
+        return "write * for a product"
+    if char == "÷":
+        return "write / for a division"
+    return (
+        "bpcalc reads numbers, names, + - * / ^ ** @, ( ), [ ], commas, ; or new lines between statements, "
+        "= and # comments"
+    )
+
+
 # ---------------------------------------------------------------- the point
 
 # ASCII digits only. Linear: no two quantifiers can share a digit (the digits after the
@@ -487,7 +511,7 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
             for name, value in parse_point(text).items():
                 _put(point, name, value)
             continue
-        for item in split_outside_brackets(str(text)):
+        for item in split_outside_brackets(str(text).replace(UNICODE_MINUS, "-")):
             item = item.strip()
             if not item:
                 continue

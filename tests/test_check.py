@@ -721,3 +721,13 @@ def test_pi_as_a_constant_is_checked():
 
     assert run_check("pi*x", "x=2", "f=6.2832, df/dx=3.1416").ok
     assert run_check("pi*x", "x=2,pi=3", "f=6, df/dpi=2, df/dx=3").ok
+
+
+def test_an_answer_in_another_case_gets_a_suggestion():
+    # issue 10 item 11: dL/dW for a program whose weight is w.
+    from bpcalc.check import check as run_check
+    from bpcalc.errors import AnswerError
+
+    with pytest.raises(AnswerError) as info:
+        run_check("L = w*x", "w=2,x=3", "dL/dW=3")
+    assert "did you mean 'w'?" in str(info.value)

@@ -634,3 +634,55 @@ def test_same_parse_as_lark_on_generated_programs(source):
     with lark_parser():
         old = outcome(source)
     assert new == old
+
+
+# ---------------------------------------------------------------- issue 10 items 10, 11: common spellings
+
+
+@pytest.mark.parametrize(
+    "source, hint",
+    [
+        ("ln(x)", "did you mean 'log'?"),
+        ("x²", "write x^2"),
+        ("x³ + 1", "write x^3"),
+        ("|x|", "write abs(x)"),
+        ("2·x", "write * for a product"),
+        ("2 × x", "write * for a product"),
+    ],
+)
+def test_common_spellings_get_a_suggestion(source, hint):
+    with pytest.raises(BpcalcError) as info:
+        parse(source)
+    assert hint in str(info.value)
+    assert "for a product, write" not in str(info.value)
+
+
+def test_a_mistyped_function_gets_no_product_hint():
+    with pytest.raises(UnknownFunctionError) as info:
+        parse("sigmod(x)")
+    assert "did you mean 'sigmoid'?" in str(info.value) and "for a product" not in str(info.value)
+
+
+def test_an_unknown_name_before_a_parenthesis_still_gets_the_product_hint():
+    with pytest.raises(UnknownFunctionError) as info:
+        parse("q(x+1)")
+    assert "for a product, write q*(...)" in str(info.value)
+
+
+def test_unicode_minus_is_a_minus_everywhere():
+    # U+2212 from PDFs and slides: x − y at x=1, y=3 is -2; --at x=−1 is -1; 1e−3 is 0.001.
+    graph = parse("x − y")
+    assert [node.op for node in graph.nodes] == ["var", "var", "sub"]
+    assert [node.op for node in parse("−x").nodes] == ["var", "neg"]
+    assert parse("1e−3").nodes[0].literal == 0.001
+    assert parse_point("x=−1,w=[−0.5, 2]")["x"] == -1.0
+    assert parse_point("w=[−0.5, 2]")["w"].tolist() == [-0.5, 2.0]
+
+
+def test_a_name_in_another_case_is_noticed():
+    # issue 10 item 11: X*y --at x=1,y=2: the expression says X, the point x.
+    from bpcalc.errors import MissingValuesError
+
+    with pytest.raises(MissingValuesError) as info:
+        bpcalc.grad("X*y", "x=1,y=2")
+    assert "'x' was given a value: did you mean 'X'?" in str(info.value)
