@@ -85,14 +85,10 @@ def _forward(result: Result, i: int, digits: int, marked: dict[int, str]) -> Exp
     node = graph.nodes[i]
     value = number(result.values[i], digits)
     if node.op == VAR:
-        given = node.label in result.at or node.label not in CONSTANTS
-        sentence = (
-            f"{node.label} = {value}, a variable given at the point."
-            if given
-            else f"{node.label} = {value}, the constant."
-        )
-        return ExplainStep(FORWARD, i, sentence)
+        return ExplainStep(FORWARD, i, f"{node.label} = {value}, a variable given at the point.")
     if node.op == CONST:
+        if node.label in CONSTANTS:  # pi or e without a value at the point: the engine made it a constant
+            return ExplainStep(FORWARD, i, f"{node.label} = {value}, the constant.")
         return ExplainStep(FORWARD, i, f"{node.label} is a constant.")
     inputs = node.inputs
     shown = apply(node.op, [graph.nodes[j].label for j in inputs])
