@@ -156,7 +156,8 @@ class Problem:
     def _evaluate(self, point: Mapping[str, Any]) -> Result:
         from .engine import run
 
-        return run(self.graph, {**self.fixed, **point}, wrt=wrt_for(self.graph, self.asks), tie=self.tie)
+        at = {**self.fixed, **point}
+        return run(self.graph, at, wrt=wrt_for(self.graph, self.asks, at), tie=self.tie)
 
     def _acceptable(self, result: Result) -> bool:
         spec = self.random
@@ -286,7 +287,7 @@ def _problem(
                         f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name
                     )
         result = (
-            run(graph, at, wrt=wrt_for(graph, asks), tie=tie or settings.get("tie", "indicator"))
+            run(graph, at, wrt=wrt_for(graph, asks, at), tie=tie or settings.get("tie", "indicator"))
             if spec is None
             else None
         )

@@ -378,12 +378,20 @@ def right_answer(result: Result, ask: Ask) -> Any:
     return 0.0 if grad is None else grad + 0.0
 
 
-def wrt_for(graph: Graph, asks: Iterable[Ask]) -> list[str]:
-    """The --wrt the engine needs so every asked gradient is computed (named values included)."""
-    # pi and e: differentiated when the point gives them a value, which the engine sees itself
-    wanted = [name for name in graph.variables if name not in CONSTANTS]
+_NO_POINT: Mapping[str, Any] = {}
+
+
+def wrt_for(graph: Graph, asks: Iterable[Ask], point: Mapping[str, Any] = _NO_POINT) -> list[str]:
+    """The --wrt the engine needs so every asked gradient is computed (named values included).
+
+    pi and e are constants, with no gradient, unless the point gives them a value.
+    """
+    def differentiable(name: str) -> bool:
+        return name not in CONSTANTS or name in point
+
+    wanted = [name for name in graph.variables if differentiable(name)]
     for ask in asks:
-        if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted and ask.name not in CONSTANTS:
+        if ask.kind == GRAD and ask.name in graph.names and ask.name not in wanted and differentiable(ask.name):
             wanted.append(ask.name)
     return wanted
 
@@ -425,7 +433,7 @@ def check(
             "no answers to check",
             'give them with --expect, e.g. --expect "f=-12, df/dx=-4", or --answers FILE',
         )
-    result = run(graph, point, wrt=wrt_for(graph, given), tie=tie)
+    result = run(graph, point, wrt=wrt_for(graph, given, point), tie=tie)
     tolerance = tolerance or Tolerance()
     return Check(result, compare(result, given, given, tolerance), tolerance)
 
