@@ -246,7 +246,7 @@ def test_plot_writes_a_picture(tmp_path):
         target = tmp_path / f"loss{suffix}"
         plot(str(target), [s.loss for s in steps], ["w", "b"], values)
         assert target.read_bytes().startswith(magic)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".bpcalc-plot")]  # no temporary file left
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temporary file left
 
 
 def test_plot_without_matplotlib_says_what_to_install(monkeypatch, tmp_path):

@@ -5,12 +5,13 @@ Matplotlib is an optional extra (pip install "bpcalc[plot]"), imported here only
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import same_file, write_file
 from ..errors import InputError
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -21,10 +22,10 @@ def check_path(path: str, inputs: Sequence[str | None] = ()) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"--plot {path}: the file name must end in {', '.join(FORMATS)}")
-    target = os.path.realpath(path)
-    for given in inputs:
-        if given is not None and os.path.realpath(given) == target:
-            raise InputError(f"--plot {path} is also an input: choose another file name")
+    if same_file(path, [given for given in inputs if given is not None]):
+        raise InputError(f"--plot {path} is also an input: choose another file name")
+    if os.path.isdir(path):
+        raise InputError(f"--plot {path} is a folder: give a file name")
     return suffix[1:]
 
 
@@ -58,17 +59,9 @@ def plot(
         axes[0].set_yscale("log")
     if panels == 2:
         _path(axes[1], params, path_values)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".bpcalc-plot-", suffix="." + kind, dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            figure.savefig(file, format=kind)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=kind)
+    write_file(path, buffer.getvalue())  # a temporary file beside PATH, then a rename
 
 
 def _path(ax, params: Sequence[str], values: dict[str, list[Any]]) -> None:
