@@ -104,16 +104,12 @@ def footer(
     """The loss curve as a sparkline, then the final parameters and loss."""
     parts: list[Any] = []
     if losses:
-        parts.append(
-            Text(
-                f"loss  {sparkline(losses)}  {number(losses[0], digits)} → {number(losses[-1], digits)} "
-                f"over {len(losses)} step{'s' if len(losses) != 1 else ''} (before each update)\n"
-            )
-        )
+        count = f"{len(losses)} step{'s' if len(losses) != 1 else ''}"
+        parts.append(Text(f"loss  {sparkline(losses)}  {number(losses[0], digits)} → {number(losses[-1], digits)} in {count}\n"))
     if final is not None:
         table = Table(title="Final parameters", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         table.add_column("param", style="bold")
-        table.add_column("value", style=VALUE, justify="right", overflow="fold")
+        table.add_column("value", style=VALUE, justify="left", overflow="fold")
         for name in training.params:
             table.add_row(name, number(final[name], digits))
         parts.append(table)
