@@ -41,7 +41,12 @@ def _matplotlib():
 
 
 def plot(
-    path: str, losses: Sequence[float], params: Sequence[str], path_values: dict[str, list[Any]], title: str = ""
+    path: str,
+    losses: Sequence[float],
+    params: Sequence[str],
+    path_values: dict[str, list[Any]],
+    title: str = "",
+    epochs: Sequence[int] = (),
 ) -> None:
     """Draw the loss per step and, for one or two numeric parameters, their path; write PATH atomically."""
     kind = check_path(path)
@@ -52,6 +57,7 @@ def plot(
     axes = figure.subplots(1, panels, squeeze=False)[0]
     steps = range(1, len(losses) + 1)
     axes[0].plot(steps, losses, marker="." if len(losses) <= 60 else None)
+    _epoch_means(axes[0], losses, epochs)
     axes[0].set_xlabel("step")
     axes[0].set_ylabel("loss (before the update)")
     axes[0].set_title(title or "loss")
@@ -62,6 +68,21 @@ def plot(
     buffer = io.BytesIO()
     figure.savefig(buffer, format=kind)
     write_file(path, buffer.getvalue())  # a temporary file beside PATH, then a rename
+
+
+def _epoch_means(ax, losses: Sequence[float], epochs: Sequence[int]) -> None:
+    """With several batches an epoch, the mean loss of each epoch, drawn at its last step: the trend under the noise."""
+    if len(set(epochs)) < 2 or len(epochs) == len(set(epochs)):
+        return
+    ends, means, start = [], [], 0
+    for k in range(1, len(epochs) + 1):
+        if k == len(epochs) or epochs[k] != epochs[k - 1]:
+            ends.append(k)
+            means.append(sum(losses[start:k]) / (k - start))
+            start = k
+    ax.plot(ends, means, color="black", marker="o", label="mean over each epoch")
+    ax.lines[0].set_label("loss of the step's batch")
+    ax.legend()
 
 
 def _path(ax, params: Sequence[str], values: dict[str, list[Any]]) -> None:
