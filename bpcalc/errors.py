@@ -177,10 +177,11 @@ class StepError(BpcalcError):
     def __init__(
         self, step: int, message: str, row: int | None = None, cause: BpcalcError | None = None, hint: str = ""
     ):
-        self.step = step  # counting from 1
+        self.step = step  # counting from 1; 0 for the final loss, after the last step
         self.row = row  # the data row (from 1) whose pass failed, or None
         self.cause = cause  # the MathError of the pass, when a pass failed
-        where = f"step {step}" + (f", data row {row}" if row is not None else "")
+        where = f"step {step}" if step else "after the last step"
+        where += f", data row {row}" if row is not None else ""
         super().__init__(f"{where}: {message}", hint)
 
 

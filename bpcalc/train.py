@@ -148,7 +148,7 @@ class Training:
         try:
             return self.mean(theta, list(rows))[0]
         except StepError as exc:
-            raise StepError(0, f"the loss after the last step: {exc.cause or exc.message}", exc.row) from None
+            raise StepError(0, f"the loss at the final parameters: {exc.cause or exc.message}", exc.row) from None
 
     def _notice(self, notice: Notice, step: int) -> None:
         seen = self.notices.get(notice.message)

@@ -351,3 +351,13 @@ def test_the_mlp_trains_to_the_documented_loss():
         training = xor_training(optimizer, lr)
         *_, last = training.run(steps)
         assert training.final_loss(last.after) == pytest.approx(documented, abs=5e-5)
+
+
+def test_a_final_loss_that_fails_says_so(tmp_path):
+    # w/x with w → 0 after one step is fine on row 1 (x = 1), and the final loss reads row 2 (x = 0) too
+    path = tmp_path / "d.csv"
+    path.write_text("x\n1\n0\n")
+    training = Training(parse("w/x"), parse_point("w=1"), ["w"], data=dataset.load(path))
+    last = next(training.run(1))
+    with pytest.raises(StepError, match=r"after the last step, data row 2: the loss at the final parameters: division"):
+        training.final_loss(last.after)
