@@ -1,8 +1,8 @@
 """Data files for `bpcalc train`: CSV with a header, or JSON lines of objects; read as hostile input.
 
-A data file may be anyone's upload: only a regular file is read (never a FIFO or a
-device), at most MAX_BYTES of it, as UTF-8; numbers are checked without
-backtracking patterns, and every error names the row and the column.
+A data file may be anyone's upload: it is read by files.read_text (a regular file
+only, never a FIFO or a device, at most files.LIMITS["data"], UTF-8); numbers are
+checked without backtracking patterns, and every error names the row and the column.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import files
 from .errors import BpcalcError, InputError
 
-MAX_BYTES = 16 * 1024 * 1024  # one data file; documented in the README
 MAX_CELL = 100_000  # characters in one cell or one JSON value
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
@@ -34,37 +32,10 @@ class Dataset(NamedTuple):
     lines: list[int]  # the line of the file each row starts on
 
 
-def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
-    """A regular file's bytes, at most `limit` of them: a FIFO, a device or a folder is an error, not a hang."""
-    name = str(path)
-    limit = MAX_BYTES if limit is None else limit
-    try:
-        # O_NONBLOCK: opening a FIFO does not wait for a writer; fstat then refuses it
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError(f"cannot read {name}: not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read {name}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-        raise InputError(f"{name} is larger than {size}, the limit for a data file")
-    return data
-
-
 def load(path: str | Path) -> Dataset:
     """Read a CSV or JSON-lines data file: by its suffix (.csv; .jsonl, .ndjson, .json), else by its first character."""
     name = str(path)
-    try:
-        text = read_bytes(path).decode("utf-8-sig")  # -sig: a byte-order mark from a spreadsheet is not a column name
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+    text = files.read_text(path, kind="data")  # a regular file, at most 16 MB, UTF-8 (a byte-order mark dropped)
     suffix = Path(name).suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json") or suffix != ".csv" and text.lstrip().startswith("{"):
         data = _json_lines(name, text)

@@ -32,6 +32,7 @@ LIMITS = {
     "program": 64 * MiB,
     "values": 64 * MiB,
     "roster": 16 * MiB,  # a class list or Canvas's gradebook export (bpcalc grade --roster, variants --students)
+    "data": 16 * MiB,  # bpcalc train --data: rows of CSV or JSON lines
 }
 BOM = "\ufeff"
 

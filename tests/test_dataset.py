@@ -91,9 +91,9 @@ def test_deep_json_is_an_error_not_a_crash(tmp_path):
 
 
 def test_missing_file_folder_and_fifo(tmp_path):
-    with pytest.raises(InputError, match="cannot read .*No such file"):
+    with pytest.raises(InputError, match="none.csv: cannot read the file: No such file"):
         dataset.load(tmp_path / "none.csv")
-    with pytest.raises(InputError, match="not a regular file"):
+    with pytest.raises(InputError, match="is a folder"):
         dataset.load(tmp_path)
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)
@@ -102,9 +102,12 @@ def test_missing_file_folder_and_fifo(tmp_path):
 
 
 def test_size_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(dataset, "MAX_BYTES", 100)
+    from bpcalc import files
+
+    assert files.LIMITS["data"] == 16 * 1024 * 1024  # as the README says
+    monkeypatch.setitem(files.LIMITS, "data", 100)
     path = write(tmp_path, "d.csv", "x\n" + "1\n" * 60)
-    with pytest.raises(InputError, match="larger than"):
+    with pytest.raises(InputError, match="larger than bpcalc's limit of 100 bytes for data files"):
         dataset.load(path)
 
 

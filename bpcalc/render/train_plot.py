@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..atomic import same_file, write_file
+from .. import files
 from ..errors import InputError
 
 FORMATS = (".png", ".svg", ".pdf")
@@ -22,8 +22,7 @@ def check_path(path: str, inputs: Sequence[str | None] = ()) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"--plot {path}: the file name must end in {', '.join(FORMATS)}")
-    if same_file(path, [given for given in inputs if given is not None]):
-        raise InputError(f"--plot {path} is also an input: choose another file name")
+    files.refuse_inputs(path, [given for given in inputs if given is not None])
     if os.path.isdir(path):
         raise InputError(f"--plot {path} is a folder: give a file name")
     return suffix[1:]
@@ -67,7 +66,7 @@ def plot(
         _path(axes[1], params, path_values)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=kind)
-    write_file(path, buffer.getvalue())  # a temporary file beside PATH, then a rename
+    files.write_atomic(path, buffer.getvalue())  # a temporary file beside PATH, then a rename
 
 
 def _epoch_means(ax, losses: Sequence[float], epochs: Sequence[int]) -> None:
