@@ -185,8 +185,8 @@ def main() -> None:
 
     # the same loop both ways: the same b2 after the steps, to rounding
     last = None
-    for last in Training(graph, init, PARAMS, hyper={"lr": 0.1}, data=data).run(n):
-        pass
+    for step in Training(graph, init, PARAMS, hyper={"lr": 0.1}, data=data).run(n):
+        last = step
     theirs = micrograd_steps(init_raw, rows_raw, n)
     assert abs(last.after["b2"] - theirs) <= 1e-9 * max(1.0, abs(theirs)), (last.after["b2"], theirs)
 
@@ -197,7 +197,8 @@ def main() -> None:
         ("micrograd-style", best(lambda: micrograd_steps(init_raw, rows_raw, n), args.repeat)),
     ]
     nodes = len(graph.nodes)
-    print(f"MLP of examples/xor: {nodes} bpcalc nodes (W1 4x2, b1 4, w2 4, b2); SGD, batch 1; {n} steps, best of {args.repeat}")
+    print(f"MLP of examples/xor: {nodes} bpcalc nodes (W1 4x2, b1 4, w2 4, b2); SGD, batch 1;", end=" ")
+    print(f"{n} steps, best of {args.repeat}")
     print(f"{'':30} {'steps/s':>10} {'µs/step':>10} {'µs/node':>9}")
     for name, seconds in rows:
         per = seconds / n * 1e6

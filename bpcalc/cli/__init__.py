@@ -1,7 +1,7 @@
 """The command line: gather options, call bpcalc's API, pick a renderer, map errors to exit codes.
 
 One module per command group: grad.py (grad, graph), check.py (check, grade, key),
-gradcheck.py and classroom.py (autograder, variants); common.py holds the parameters they
+gradcheck.py, classroom.py (autograder, variants) and train.py; common.py holds the parameters they
 share, the input and output helpers and the one mapping from errors to exit codes
 (`exit_codes`). To add a command: a module that defines it under `@common.command(...)`,
 and one line in COMMANDS below.
@@ -27,6 +27,7 @@ COMMANDS = {
     "gradcheck": "gradcheck",
     "autograder": "classroom",
     "variants": "classroom",
+    "train": "train",
 }
 
 

@@ -105,7 +105,8 @@ def footer(
     parts: list[Any] = []
     if losses:
         count = f"{len(losses)} step{'s' if len(losses) != 1 else ''}"
-        parts.append(Text(f"loss  {sparkline(losses)}  {number(losses[0], digits)} → {number(losses[-1], digits)} in {count}\n"))
+        ends = f"{number(losses[0], digits)} → {number(losses[-1], digits)}"
+        parts.append(Text(f"loss  {sparkline(losses)}  {ends} in {count}\n"))
     if final is not None:
         table = Table(title="Final parameters", box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
         table.add_column("param", style="bold")
