@@ -93,7 +93,7 @@ def train(
         show_default=False,
     ),
     steps: int = typer.Option(STEPS, "--steps", min=1, metavar="N", help="How many steps."),
-    optimizer: OptimizerName = typer.Option(  # type: ignore[valid-type]
+    optimizer: OptimizerName = typer.Option(
         OptimizerName["sgd"], "--optimizer", help="The update rule, as torch.optim's."
     ),
     momentum: float | None = typer.Option(
