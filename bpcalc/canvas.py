@@ -249,14 +249,34 @@ def fill_gradebook(
     return _csv(rows, newline=roster.newline, bom=roster.bom if bom is None else bom)
 
 
+def same_student(graded: Iterable[Graded]) -> list[list[Graded]]:
+    """Answer files that give the same SIS id, id, login or email: one student in several files."""
+    groups: dict[tuple[str, str], list[Graded]] = {}
+    for g in graded:
+        who = identity(g)
+        for key in _IDENTIFYING:
+            if who.get(key):
+                groups.setdefault((key, who[key].casefold()), []).append(g)
+    found: list[list[Graded]] = []
+    for files in groups.values():
+        if len(files) > 1 and not any(set(map(id, files)) <= set(map(id, other)) for other in found):
+            found.append(files)
+    return found
+
+
 def new_gradebook(graded: Iterable[Graded], assignment: Assignment, *, bom: bool = False) -> bytes:
-    """A Canvas import CSV from the answer files alone: Canvas's student columns, a Points Possible row, the scores."""
+    """A Canvas import CSV from the answer files alone: Canvas's student columns, a Points Possible row, the scores.
+
+    A student in several files (the same SIS id, id, login or email) is left out: see `same_student`.
+    """
+    graded = list(graded)
+    twice = {id(g) for files in same_student(graded) for g in files}
     rows = [
         [*CANVAS_COLUMNS, assignment.title],
         ["Points Possible", "", "", "", "", score_cell_number(assignment.max_score)],
     ]
     for g in graded:
-        if g.error is not None:
+        if g.error is not None or id(g) in twice:
             continue
         who = identity(g)
         rows.append(

@@ -163,3 +163,13 @@ def test_same_name_in_two_files_is_a_student_in_two_files(setup):
     assert graded[0].student != graded[1].student  # the table tells them apart by file
     paired = match(read_roster(roster_path), graded)
     assert [s.id for s, _ in paired.twice] == ["101"] and not paired.unmatched
+
+
+def test_new_gradebook_leaves_out_a_student_in_two_files(setup):
+    homework, _, subs = setup
+    (subs / "a.toml").write_text('sis_id = "S1"\n' + FULL)
+    (subs / "b.toml").write_text('sis_id = "s1"\nq = 3\n')
+    (subs / "c.toml").write_text('sis_id = "S2"\nq = 3\n')
+    graded = grade(homework, sorted(subs.iterdir()))
+    rows = _rows(new_gradebook(graded, homework))
+    assert [r[2] for r in rows[2:]] == ["S2"]

@@ -383,7 +383,12 @@ def canvas_csv(homework: Any, graded: list[Any], roster: Any, column: str | None
     from ..canvas import fill_gradebook, match, new_gradebook
 
     if roster is None:
-        return new_gradebook(graded, homework).decode("utf-8"), 0
+        from ..canvas import same_student
+
+        twice = same_student(graded)
+        for files in twice:
+            say(f"error: one student is in {len(files)} files ({', '.join(f.path for f in files)}): not in --canvas")
+        return new_gradebook(graded, homework).decode("utf-8"), len(twice)
     paired = match(roster, graded)
     for g in paired.unmatched:
         say(f"warning: {g.path}: no student of the roster matches it ({g.student}): not in --canvas")
