@@ -264,7 +264,7 @@ def _style(root: str) -> str:
         "border-bottom:1px solid #d0d7de}"
         f"{r} .bpx-controls button{{font:inherit;padding:.2em .7em;cursor:pointer}}"
         f"{r} .bpx-controls input{{vertical-align:middle;width:min(24em,40vw)}}"
-        f"{r}:not(.bpx-js) .bpx-controls{{display:none}}"
+        f"{r}:not(.bpx-js) .bpx-bar{{display:none}}"  # without the script: the full view and the list of steps
         f"{r} .bpx-step{{font-size:1.15em;margin:.4em 0;min-height:1.4em}}"
         f"{r} .bpx-kink,{r} .bpx-kinkwarn{{color:{KINK};margin:0}}"
         f"{r} .bpx-note{{font-style:italic;color:#57606a}}"
