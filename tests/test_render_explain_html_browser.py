@@ -279,7 +279,9 @@ def test_without_javascript_everything_shows(browser, tmp_path):
     context = browser.new_context(java_script_enabled=False, offline=True)
     p = context.new_page()
     p.goto(write(tmp_path, "x*x + x", "x=3").as_uri())
-    hidden = p.eval_on_selector_all("td, text", "els => els.filter(e => getComputedStyle(e).visibility !== 'visible').length")
+    hidden = p.eval_on_selector_all(
+        "td, text", "els => els.filter(e => getComputedStyle(e).visibility !== 'visible').length"
+    )
     assert hidden == 0 and "Σ 7" in p.text_content("svg")
     assert not p.is_visible(".bpx-controls") and not p.is_visible("#bpcalc-step")  # no stepper that cannot step
     assert p.locator(".bpx-list li").count() == len(FANOUT)

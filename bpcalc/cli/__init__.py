@@ -25,6 +25,7 @@ COMMANDS = {
     "grade": "check",
     "key": "check",
     "gradcheck": "gradcheck",
+    "explain": "explain",
     "autograder": "classroom",
     "variants": "classroom",
     "train": "train",

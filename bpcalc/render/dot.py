@@ -49,7 +49,7 @@ def html(text: str) -> str:
 def edges(result: Result) -> list[tuple[int, int, int, object, object]]:
     """Every use of a value: (input, node, position, value, gradient along it or None), in forward order."""
     along = {(s.node, s.position): s.contribution for s in result.steps}
-    found = []
+    found: list[tuple[int, int, int, object, object]] = []
     for i, node in enumerate(result.graph.nodes):
         for k, j in enumerate(node.inputs):
             found.append((j, i, k, result.values[j], along.get((i, k))))
