@@ -7,7 +7,7 @@ import os
 import re
 import threading
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .errors import (
     ArityError,
@@ -18,7 +18,19 @@ from .errors import (
     suggest,
 )
 from .graph import CONST, VAR, Graph, Node, Notice
-from .lark_standalone import Lark_StandAlone, Lexer, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from .lark_standalone import (
+    InteractiveParser,
+    LALR_Parser,
+    Lark_StandAlone,
+    Lexer,
+    ParseConf,
+    ParserState,
+    Shift,
+    Token,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from .ops import CONSTANTS, FUNCTIONS
 from .text import clip
 
@@ -238,33 +250,136 @@ class _Lexer(Lexer):
         order = lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)  # noqa: E731
         terminals = sorted(conf.terminals, key=order)
         alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-        self.pattern = re.compile(alternatives, conf.g_regex_flags)
+        # One ignored stretch (spaces, a comment) may come before a token in the same match,
+        # so the loop runs once per token rather than once more per gap. The stretch is
+        # matched atomically (a lookahead, then a backreference to it), so no token is ever
+        # found inside a comment, and it is optional, not repeated: no nested repetition.
+        ignored = "|".join(t.pattern.to_regexp() for t in terminals if t.name in conf.ignore)
+        gap = f"(?:(?=(?P<_gap>{ignored}))(?P=_gap))?" if ignored else ""
+        self.pattern = re.compile(f"{gap}(?:{alternatives})", conf.g_regex_flags)
         self.ignore = frozenset(conf.ignore)
         self.allowed = frozenset(t.name for t in terminals) - self.ignore
+        self.depth = {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1}  # the brackets a newline continues in
 
     def lex(self, lexer_state, parser_state):
         text = lexer_state.text.text
-        ignore = self.ignore
-        token = _Token
-        depth = 0
-        pos = 0
+        ignore, depth_change = self.ignore, self.depth
+        make, token = tuple.__new__, _Token
+        depth = end = 0
         for match in iter(self.pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
             kind = match.lastgroup
             end = match.end()
             if kind in ignore:
-                pass
-            elif kind == "_NL":
-                if depth <= 0:
-                    yield token(kind, "\n", pos, end, None, None, None, None)
-            else:
-                if kind == "LPAR" or kind == "LBRACKET":
-                    depth += 1
-                elif kind == "RPAR" or kind == "RBRACKET":
-                    depth -= 1
-                yield token(kind, match.group(), pos, end, None, None, None, None)
-            pos = end
-        if pos < len(text):
-            raise UnexpectedCharacters(text, pos, None, None, allowed=self.allowed, state=parser_state)
+                continue
+            if kind in depth_change:
+                depth += depth_change[kind]
+            elif kind == "_NL" and depth > 0:
+                continue
+            yield make(token, (kind, match.group(kind), match.start(kind), end, None, None, None, None))
+        if end < len(text):
+            raise UnexpectedCharacters(text, end, None, None, allowed=self.allowed, state=parser_state)
+
+
+class _LALR(LALR_Parser):
+    """Lark's LALR parser with its main loop tuned for this grammar, handed to Lark as its LALR_Parser plugin.
+
+    It follows Lark's own parse table, state stack and value stack, and calls
+    Lark's callbacks, step for step as Lark's ParserState.feed_token does, with
+    two savings: the table is read as plain integers, and a reduction whose
+    callback would hand back its one child (an inlined rule such as
+    `?power: atom`) is a goto without a call, as most reductions here are.
+    The end of the input and every syntax error go to Lark's own feed_token,
+    so Lark raises and explains errors exactly as it does on its own.
+    """
+
+    actions: dict[int, dict[str, int]]  # state -> terminal or rule name -> next state, or ~rule index to reduce by
+    rules: list[tuple[int, str, Callable | None]]  # rule index -> (size, name, callback; None: pass the child)
+    callbacks: dict
+    through: dict[tuple[int, int, str], int]
+
+    @classmethod
+    def deserialize(cls, data, memo, callbacks, debug=False):  # type: ignore[override]  # as Lark's own
+        inst = super().deserialize(data, memo, callbacks, debug)
+        table = inst._parse_table
+        rules: list[tuple[int, str, Callable | None]] = []
+        index: dict = {}
+        probe = object()
+        actions: dict[int, dict[str, int]] = {}
+        for state, row in table.states.items():
+            actions[state] = {}
+            for symbol, (action, arg) in row.items():
+                if action is Shift:
+                    actions[state][symbol] = arg
+                    continue
+                if arg not in index:
+                    index[arg] = len(rules)
+                    callback = callbacks[arg]
+                    through = len(arg.expansion) == 1 and arg.options.expand1 and not arg.alias
+                    try:
+                        through = through and callback([probe]) is probe
+                    except Exception:
+                        through = False
+                    rules.append((len(arg.expansion), arg.origin.name, None if through else callback))
+                actions[state][symbol] = ~index[arg]
+        inst.actions, inst.rules, inst.callbacks = actions, rules, callbacks
+        inst.through = {}  # (state below, top state, terminal) -> top state after the pass-through reductions
+        return inst
+
+    def pass_through(self, below: int, top: int, kind: str) -> int:
+        """The top state once every reduction that hands its one child back has been made (a run of gotos)."""
+        while True:
+            act = self.actions[top].get(kind)
+            if act is None or act >= 0 or self.rules[~act][2] is not None:
+                return top
+            top = self.actions[below][self.rules[~act][1]]
+
+    def parse(self, lexer, start, on_error=None):
+        if on_error is not None or any(isinstance(k, str) for k in self.callbacks):  # terminal callbacks
+            return super().parse(lexer, start, on_error)  # as Lark does it
+        return self.run(ParserState(ParseConf(self._parse_table, self.callbacks, start), lexer))
+
+    def run(self, state):
+        """Lark's _Parser.parse_from_state, with the loop of ParserState.feed_token inlined."""
+        actions, rules, through = self.actions, self.rules, self.through
+        states, values = state.state_stack, state.value_stack
+        try:
+            token = None
+            top = states[-1]
+            for token in state.lexer.lex(state):
+                kind = token.type
+                while True:
+                    try:
+                        act = actions[top][kind]
+                    except KeyError:
+                        state.feed_token(token)  # Lark raises UnexpectedToken with what it expected
+                        raise
+                    if act >= 0:  # shift
+                        states.append(act)
+                        values.append(token)
+                        top = act
+                        break
+                    size, origin, callback = rules[~act]
+                    if callback is None:  # the value passes through: only the state changes
+                        key = (states[-2], top, kind)
+                        top = through.get(key)
+                        if top is None:
+                            top = through[key] = self.pass_through(*key)
+                        states[-1] = top
+                        continue
+                    if size:
+                        children = values[-size:]
+                        del states[-size:]
+                        del values[-size:]
+                    else:
+                        children = []
+                    values.append(callback(children))
+                    top = actions[states[-1]][origin]
+                    states.append(top)
+            end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)  # type: ignore[misc]
+            return state.feed_token(end, True)
+        except UnexpectedInput as e:
+            e.interactive_parser = InteractiveParser(self.parser, state, state.lexer)
+            raise e
 
 
 # ---------------------------------------------------------------- the parser
@@ -279,7 +394,7 @@ def _get_parser():
     if _parser is None:
         # The LALR parser Lark generated from grammar/bpcalc.lark (see
         # grammar/make_parser.py): no grammar to analyse and no cache to load.
-        _parser = Lark_StandAlone(transformer=_builder, _plugins={"BasicLexer": _Lexer})
+        _parser = Lark_StandAlone(transformer=_builder, _plugins={"BasicLexer": _Lexer, "LALR_Parser": _LALR})
     return _parser
 
 
