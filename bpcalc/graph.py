@@ -99,6 +99,26 @@ class Result:
     def output(self) -> str:
         return self.graph.output_label
 
+    def __repr__(self) -> str:
+        """A REPL's and a notebook's text/plain: the value and the gradient, briefly."""
+
+        def short(value) -> str:
+            if hasattr(value, "ravel"):
+                items = value.ravel().tolist()
+                return "[" + ", ".join(format(v, ".6g") for v in items[:4]) + (", …" if len(items) > 4 else "") + "]"
+            return "0" if value == 0 else format(value, ".6g")
+
+        out = self.output
+        parts = [f"{out} = {short(self.value)}"]
+        if self.at:
+            parts.append("at " + ", ".join(f"{name}={short(v)}" for name, v in list(self.at.items())[:8]))
+            parts[-1] += ", …" if len(self.at) > 8 else ""
+        text = " ".join(parts)
+        if self.gradient:
+            shown = [f"∂{out}/∂{name} = {short(g)}" for name, g in list(self.gradient.items())[:8]]
+            text += "; " + ", ".join(shown) + (", …" if len(self.gradient) > 8 else "")
+        return f"<bpcalc Result: {text}>"
+
     # Jupyter shows a result as explain's stepper (the picture and the step
     # tables), with PNG, Markdown and LaTeX for other frontends. The renderer
     # is imported only when a notebook asks, so graph.py stays plain data and

@@ -491,3 +491,11 @@ def test_big_flat_sum_as_tables_is_elided(big_files):
     assert f"{hidden} of {nodes} rows not shown" in proc.stdout
     assert f"f = {DEPTH + 1}" in proc.stdout
     assert len(proc.stdout.splitlines()) < 2000
+
+
+def test_tables_to_a_pipe_have_no_trailing_spaces():
+    # issue 10 item 19: Rich pads every line to the table's width; a file or pipe gets none of it.
+    for args in (HEADLINE, ["check", "x*y", "--at", "x=1,y=2", "--expect", "f=2, df/dx=3"], [*HEADLINE, "--tree"]):
+        done = bpcalc_process(*args)
+        assert done.stdout.strip(), done.stderr
+        assert [line for line in done.stdout.splitlines() if line != line.rstrip()] == [], args

@@ -666,3 +666,12 @@ def test_pi_given_a_value_is_a_variable_again_on_the_same_graph():
     given = run(graph, {"x": 1.0, "pi": 3.0})
     assert given.gradient == {"pi": 1.0, "x": 3.0} and graph.nodes[0].op == "var"
     assert run(graph, {"x": 1.0}).graph.nodes[0].op == "const"
+
+
+def test_repr_of_a_result_is_a_short_summary():
+    # issue 10 item 20: (x+y)*z at x=-2, y=5, z=-4: f = -12, gradient x=-4, y=-4, z=3 (worked example 1)
+    result = bpcalc.grad("(x+y)*z", "x=-2,y=5,z=-4")
+    assert repr(result) == "<bpcalc Result: f = -12 at x=-2, y=5, z=-4; ∂f/∂x = -4, ∂f/∂y = -4, ∂f/∂z = 3>"
+    from bpcalc.render.notebook import bundle
+
+    assert bundle(result, include={"text/plain"})["text/plain"] == repr(result)

@@ -96,7 +96,7 @@ def bundle(result: Result, include=None, exclude=None) -> dict:
     def wanted(kind: str) -> bool:
         return (include is None or kind in include) and not (exclude and kind in exclude)
 
-    data: dict = {}
+    data: dict = {"text/plain": repr(result)} if wanted("text/plain") else {}
     if wanted("text/html"):
         data["text/html"] = html(result)
     elif wanted("image/svg+xml") and svg(result) is not None:

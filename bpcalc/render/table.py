@@ -68,12 +68,27 @@ def render(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Group:
     return Group(*(_rich(table) for table in rows.tables(result, digits, max_rows)))
 
 
+class _Console(Console):
+    """Rich's console, except that output to a file or pipe has no trailing spaces
+    (Rich pads every line of a table to its width)."""
+
+    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+        if self.is_terminal:
+            super().print(*objects, **kwargs)
+            return
+        with self.capture() as captured:
+            super().print(*objects, **kwargs)
+        text = captured.get()
+        self.file.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
+        self.file.flush()
+
+
 def console(**options) -> Console:
     """A console for our tables: cells are plain text (a formula such as [a > b] is not
     Rich markup), and NO_COLOR turns off every style, bold included, not only colour."""
     if os.environ.get("NO_COLOR"):
         options.setdefault("color_system", None)
-    return Console(markup=False, highlight=False, **options)
+    return _Console(markup=False, highlight=False, **options)
 
 
 def print_result(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> None:
