@@ -116,7 +116,7 @@ class MathError(BpcalcError):
         self.text = text
         self.inputs = inputs  # (a or b, the input's text, its value)
         shown = ", ".join(
-            f"{name} = {_show(value)}" if text == _show(value) else f"{name} = {text} = {_show(value)}"
+            f"{name} = {_show(value)}" if _same(text, value) else f"{name} = {text} = {_show(value)}"
             for name, text, value in inputs
         )
         super().__init__(f"{reason} at node {label} = {text}" + (f", where {shown}" if shown else ""))
@@ -135,13 +135,28 @@ class ShapeError(BpcalcError):
         super().__init__(f"{reason} at node {label} = {text}, where {shown}", hint)
 
 
+def _number(value: float) -> str:
+    """A number as the tables write it (bpcalc.render.number): 6 significant digits, 0 for -0.0."""
+    return "0" if value == 0 else format(value, ".6g")
+
+
 def _show(value) -> str:
-    """A number exactly, or a short array."""
+    """A number as the tables write it, or a short array."""
     if isinstance(value, float):
-        return repr(value)  # the shortest text that reads back as the same float
+        return _number(value)
     items = value.ravel().tolist()
-    text = ", ".join(repr(v) for v in items[:6]) + (", …" if len(items) > 6 else "")
+    text = ", ".join(_number(v) for v in items[:6]) + (", …" if len(items) > 6 else "")
     return f"[{text}] (shape {value.shape})"
+
+
+def _same(text: str, value) -> bool:
+    """Whether an input's text is its value already (3 for 3.0): then it is shown once."""
+    if text == _show(value):
+        return True
+    try:
+        return isinstance(value, float) and float(text) == value
+    except ValueError:
+        return False
 
 
 class AnswerError(BpcalcError):

@@ -675,3 +675,15 @@ def test_repr_of_a_result_is_a_short_summary():
     from bpcalc.render.notebook import bundle
 
     assert bundle(result, include={"text/plain"})["text/plain"] == repr(result)
+
+
+@pytest.mark.parametrize("expr, at, words, absent", [
+    ("log(x)", "x=0", "where a = x = 0", "0.0"),
+    ("log(-3)", None, "where a = -3", "-3.0"),
+    ("log(3.0 - 3)", None, "where a = 3.0 - 3 = 0", "0.0"),
+])
+def test_errors_print_numbers_as_the_tables_do(expr, at, words, absent):
+    # issue 10 item 21: the tables write 0 and -3, not 0.0 and -3.0
+    with pytest.raises(bpcalc.MathError) as caught:
+        bpcalc.grad(expr, at=at)
+    assert words in str(caught.value) and absent not in str(caught.value)
