@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # usage, syntax, unknown function or name, wrong arity, malformed --at
     MATH = 3  # the math is undefined at the point: domain, division by zero, overflow
     INTERNAL = 70  # a bug in bpcalc (EX_SOFTWARE from sysexits.h)
+    IO = 74  # the environment failed: stdout or stdin closed, disk full, an encoding that cannot show it (EX_IOERR)
 
 
 class BpcalcError(Exception):
@@ -43,6 +44,12 @@ class FileError(InputError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot write {path}: {reason}" if writing else f"{path}: {reason}", hint)
+
+
+class IOFault(BpcalcError):
+    """The environment failed, not the input: standard output closed or full, an encoding that cannot show it."""
+
+    exit_code = ExitCode.IO
 
 
 class PointError(BpcalcError):

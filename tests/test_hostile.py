@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -448,3 +449,191 @@ def test_a_million_letter_name_renders_quickly():
     text = to_text(result)
     assert time.perf_counter() - start < 5
     assert len(text) < 10_000 and "aaaa…aaaa" in text
+
+
+# ---------------------------------------------------------------- pictures and documents of hostile programs
+
+HOSTILE_PROGRAMS = [
+    "q = (x +\n y)\nf = q * z",  # a node whose text spans lines
+    'f = (x + # a comment \x01\x1b[31m\x00 "quoted" \\ back\n y) * z',  # control characters and NUL in a comment
+    "f = (x + y) * z  # ∂f/∂x é 😀 %%{init: {'theme': 'dark'}}%% 100% \\ ~ ^ { } $ & _",
+    "# %%{init: {'theme':'forest'}}%%\nf = (x\n+ y\n) * z",
+]
+AT = "x=-2,y=5,z=-4"
+CONTROL = [chr(c) for c in range(32) if chr(c) not in "\n"] + ["\x7f"]
+
+
+@pytest.fixture(params=range(len(HOSTILE_PROGRAMS)), ids=["multiline", "control", "unicode", "directive"])
+def program(request, tmp_path):
+    path = tmp_path / "prog.bp"
+    path.write_text(HOSTILE_PROGRAMS[request.param], encoding="utf-8")
+    return path
+
+
+def _graphviz() -> bool:
+    import shutil
+
+    if shutil.which("dot"):
+        return True
+    if os.environ.get("BPCALC_REQUIRE_GRAPHVIZ"):
+        pytest.fail("Graphviz's dot program is required (BPCALC_REQUIRE_GRAPHVIZ is set)")
+    return False
+
+
+def test_dot_of_hostile_programs_parses(program):
+    import subprocess
+
+    result = invoke("graph", "--file", program, "--at", AT, "--format", "dot")
+    assert result.exit_code == 0, result.output
+    dot = result.stdout
+    assert not [c for c in CONTROL if c in dot.replace("\n", "")]
+    for line in dot.splitlines():  # no line break inside a quoted attribute: quotes pair up on each line
+        assert line.replace('\\"', "").count('"') % 2 == 0, line
+    if _graphviz():
+        drawn = subprocess.run(["dot", "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=60)
+        assert drawn.returncode == 0, drawn.stderr.decode()
+        assert b"<svg" in drawn.stdout
+
+
+def test_images_of_hostile_programs_are_drawn(program, tmp_path):
+    pytest.importorskip("graphviz")
+    if not _graphviz():
+        pytest.skip("no Graphviz")
+    out = tmp_path / "g.svg"
+    result = invoke("graph", "--file", program, "--at", AT, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE"))
+
+
+def test_mermaid_of_hostile_programs(program):
+    result = invoke("graph", "--file", program, "--at", AT, "--format", "mermaid")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "%%{" not in text and "}%%" not in text  # no directive can ride in on a comment
+    comments = [line for line in text.splitlines() if line.startswith("%%")]
+    assert len(comments) == 2
+    assert text.splitlines()[2] == "flowchart LR"  # the caption stayed on its one line
+    assert not [c for c in CONTROL if c in text.replace("\n", "")]
+
+
+def _pdflatex():
+    import shutil
+
+    found = shutil.which("pdflatex")
+    if found is None:
+        if os.environ.get("BPCALC_REQUIRE_LATEX"):
+            pytest.fail("pdflatex is required (BPCALC_REQUIRE_LATEX is set)")
+        pytest.skip("no pdflatex (apt-get install texlive-latex-base)")
+    return found
+
+
+def test_latex_standalone_of_hostile_programs_compiles(program, tmp_path):
+    import subprocess
+
+    result = invoke("grad", "--file", program, "--at", AT, "--format", "latex", "--standalone")
+    assert result.exit_code == 0, result.output
+    assert not [c for c in CONTROL if c in result.stdout.replace("\n", "")]
+    pdflatex = _pdflatex()
+    (tmp_path / "key.tex").write_text(result.stdout, encoding="utf-8")
+    run = subprocess.run(
+        [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    log = run.stdout.decode("utf-8", "replace")
+    assert run.returncode == 0, log[-2000:]
+    assert (tmp_path / "key.pdf").stat().st_size > 0
+    assert "Missing character" not in (tmp_path / "key.log").read_text(encoding="utf-8", errors="replace")
+
+
+def test_latex_fragment_comments_stay_comments(program):
+    result = invoke("grad", "--file", program, "--at", AT, "--format", "latex")
+    assert result.exit_code == 0
+    header = [line for line in result.stdout.splitlines() if line.startswith("% bpcalc: ")]
+    assert header and not [c for c in CONTROL if c in "".join(header)]
+
+
+# ---------------------------------------------------------------- environment faults: exit 74, one line
+
+HEADLINE = ["grad", "(x+y)*z", "--at", "x=-2,y=5,z=-4"]
+
+
+def _bpcalc(*args, stdout=None, stdin=None, close=(), env=None):
+    import subprocess
+
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    environment.update(env or {})
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+
+    def closing():
+        for fd in close:
+            os.close(fd)
+
+    return subprocess.run(
+        [sys.executable, "-m", "bpcalc", *args],
+        stdout=stdout if stdout is not None else subprocess.PIPE,
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=closing if close else None,
+        env=environment,
+        timeout=120,
+    )
+
+
+def _one_line_io_error(run, *words):
+    from bpcalc.errors import ExitCode
+
+    err = run.stderr.decode("utf-8", "replace")
+    assert run.returncode == ExitCode.IO == 74, err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert "Traceback" not in err and "internal error" not in err
+    for word in words:
+        assert word in err, err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        HEADLINE,
+        [*HEADLINE, "--json"],
+        ["check", "x*y", "--at", "x=1,y=2", "--expect", "f=3"],
+        ["--version"],
+        ["grad", "--help"],
+    ],
+)
+def test_stdout_closed(args):
+    if not hasattr(os, "fork"):
+        pytest.skip("needs preexec_fn")
+    _one_line_io_error(_bpcalc(*args, close=(1,)), "standard output is closed")
+
+
+def test_stdin_closed():
+    if not hasattr(os, "fork"):
+        pytest.skip("needs preexec_fn")
+    _one_line_io_error(_bpcalc("grad", "-", "--at", "x=1", close=(0,)), "standard input is closed")
+
+
+@pytest.mark.parametrize(
+    "args", [HEADLINE, [*HEADLINE, "--json"], [*HEADLINE, "--format", "latex"], ["grad", "--help"]]
+)
+def test_disk_full(args):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "wb") as full:
+        _one_line_io_error(_bpcalc(*args, stdout=full), "No space left on device")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_an_encoding_that_cannot_show_the_output(encoding):
+    _one_line_io_error(
+        _bpcalc(*HEADLINE, env={"PYTHONIOENCODING": encoding}), f"encoding ({encoding})", "PYTHONIOENCODING=utf-8"
+    )
+    json_run = _bpcalc(*HEADLINE, "--json", env={"PYTHONIOENCODING": encoding})
+    assert json_run.returncode == 0 and json.loads(json_run.stdout)["value"] == -12  # JSON is ASCII
+
+
+def test_the_exit_code_is_documented():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "| 74 |" in readme

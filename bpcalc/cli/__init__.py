@@ -15,7 +15,8 @@ from typing import Any
 import typer
 
 from .. import __version__
-from .common import REGISTERED
+from ..errors import ExitCode
+from .common import REGISTERED, open_standard_streams, report_io_fault
 
 # Each command and the module that defines it, in the order `bpcalc --help` lists them.
 COMMANDS = {
@@ -81,5 +82,13 @@ def main() -> None:
     # Typer builds every command's Click parameters on each call, about 1 ms a command;
     # a one-shot call needs only the command it runs (all of them for `bpcalc --help`
     # and for a mistyped command name, so that Click can suggest the near ones).
+    open_standard_streams()
     name = sys.argv[1] if len(sys.argv) > 1 else ""
-    build([name] if name in COMMANDS else None)(prog_name="bpcalc")
+    try:
+        try:
+            build([name] if name in COMMANDS else None)(prog_name="bpcalc")
+        finally:
+            sys.stdout.flush()  # --help and --version write outside the commands' exit_codes
+    except (OSError, UnicodeEncodeError) as exc:
+        report_io_fault(exc)
+        sys.exit(int(ExitCode.IO))

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from ..errors import BpcalcError, ExitCode, InputError, suggest
+from ..errors import BpcalcError, ExitCode, InputError, IOFault, suggest
 from ..text import visible
 
 # ---------------------------------------------------------------- the command registry
@@ -192,6 +192,81 @@ def write_bytes(data: bytes, output: str | None) -> None:
 # ---------------------------------------------------------------- errors -> exit codes
 
 
+def io_fault(exc: OSError | UnicodeEncodeError) -> IOFault:
+    """What an I/O failure means for the user, in one line."""
+    if isinstance(exc, UnicodeEncodeError):
+        char = exc.object[exc.start : exc.start + 1]
+        return IOFault(
+            f"the output holds {ascii(char)}, which standard output's encoding ({exc.encoding}) cannot show: "
+            "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or use --json, which is ASCII"
+        )
+    if isinstance(exc.strerror, str) and exc.strerror.endswith(" is closed"):  # see ClosedStream
+        return IOFault(f"{exc.strerror}: bpcalc needs it open")
+    return IOFault(f"cannot write the output: {exc.strerror or exc}")
+
+
+class ClosedStream:
+    """Stands for standard input or output when the process started with it closed (`>&-`, `<&-`)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        import errno
+
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+    write = read = readline = fileno = _fail
+    encoding = "utf-8"
+
+    @property
+    def buffer(self) -> Any:
+        return self._fail()
+
+    def flush(self) -> None:
+        """Nothing is ever buffered, so the flush at exit has nothing to fail on."""
+
+    def isatty(self) -> bool:
+        return False
+
+
+def open_standard_streams() -> None:
+    """Give a closed stdin or stdout a stand-in that says so when used, rather than losing output silently;
+    with stderr closed too, the exit code alone tells."""
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = ClosedStream("standard output")
+    if sys.stdin is None:
+        sys.stdin = ClosedStream("standard input")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the rest of the process
+
+
+def report_io_fault(exc: OSError | UnicodeEncodeError) -> None:
+    """Say what failed in one line; stdout goes to /dev/null, so the flush at exit cannot fail again."""
+    say(f"error: {io_fault(exc)}")
+    _discard_stdout()
+
+
+def _flush() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _discard_stdout() -> None:
+    """After a failed write, point stdout at /dev/null, so the flush at exit does not fail a second time."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except (OSError, ValueError, AttributeError, BpcalcError):
+        pass
+
+
 @contextmanager
 def exit_codes(debug: bool) -> Iterator[None]:
     """Run a command's body: bad input and undefined math as one paragraph, a bug as an internal error."""
@@ -200,7 +275,10 @@ def exit_codes(debug: bool) -> Iterator[None]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        yield
+        try:
+            yield
+        finally:
+            _flush()  # a full disk or a closed pipe shows here, inside the command, not at exit
     except BpcalcError as exc:
         if debug:
             raise
@@ -208,6 +286,11 @@ def exit_codes(debug: bool) -> Iterator[None]:
         raise typer.Exit(int(exc.exit_code)) from None
     except typer.Exit:
         raise
+    except (OSError, UnicodeEncodeError) as exc:  # the environment failed, not bpcalc: exit 74 (EX_IOERR)
+        if debug:
+            raise
+        report_io_fault(exc)
+        raise typer.Exit(int(ExitCode.IO)) from None
     except Exception as exc:  # a bug in bpcalc, not bad input: say so briefly
         if debug:
             raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..errors import BpcalcError, ExitCode, InputError
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
+from ..text import visible
 from . import number
 
 VALUE = "#1a7f37"  # green: forward values
@@ -41,9 +42,20 @@ def symbol(op: str) -> str:
 
 
 def html(text: str) -> str:
-    """Text for a Graphviz HTML-like label: escaped, new lines as <br/> (a printed array has several)."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """Text for a Graphviz HTML-like label: escaped, new lines as <br/> (a printed array has several).
+
+    Control characters (NUL, ESC, from a comment) are shown as escapes: XML, which the label is, has no place for them.
+    """
+    escaped = visible(text, newlines=True).replace("\t", " ")
+    escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return escaped.replace("\n", '<br align="left"/>') if "\n" in escaped else escaped
+
+
+def quoted(text: str) -> str:
+    """Text for a double-quoted DOT attribute (a tooltip): on one line, quotes and backslashes escaped."""
+    one_line = visible(" ".join(text.splitlines()))  # a program's node may span lines: (x +\n y)
+    escaped = one_line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return escaped.replace("\\", "\\\\")
 
 
 def edges(result: Result) -> list[tuple[int, int, int, object, object]]:
@@ -150,7 +162,7 @@ def _node(result: Result, i: int, digits: int, fans: dict[int, int], marked: dic
             label += f'<br/><font color="{KINK}" point-size="10">kink</font>'
             attrs.append(f'style=filled, fillcolor="#fff1e5", color="{KINK}", penwidth=2.5')
             tooltip = marked[i]
-        attrs.append(f'tooltip="{html(tooltip)}"')
+        attrs.append(f'tooltip="{quoted(tooltip)}"')
     return label, attrs
 
 
@@ -202,10 +214,10 @@ def source(result: Result, digits: int = 6, ids: str = "") -> str:
             uses[j] = uses.get(j, 0) + 1
             start = f"n{j}_{uses[j]}"
             label, attrs = _node(result, j, digits, fans, marked)
-            tooltip = f"{html(nodes[j].label)}: use {uses[j]} of {total[j]}"
+            tooltip = f"{quoted(nodes[j].label)}: use {uses[j]} of {total[j]}"
             attrs.append(f'style="rounded,dashed,filled", tooltip="{tooltip}"')
             lines.append(f"  {start} [label=<{label}>, {', '.join(attrs)}{_id(ids, start)}];")
-        tip = f'tooltip="{html(nodes[j].label)} → {html(nodes[i].label)}"' + _id(
+        tip = f'tooltip="{quoted(nodes[j].label)} → {quoted(nodes[i].label)}"' + _id(
             ids, f"e{i}_{k}"
         )  # SVG hover text; else "n0->n2"
         if nodes[j].op == CONST:

@@ -10,6 +10,7 @@ import re
 
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
+from ..text import visible
 from . import number
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shortened with \cdots
@@ -34,6 +35,40 @@ _TEXT_ESCAPES = {
 def text(s: str) -> str:
     """Plain text escaped for LaTeX's text mode."""
     return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in s)
+
+
+# Characters beyond ASCII that pdflatex (inputenc utf8, the OT1 fonts) sets without extra packages.
+_MATH_CHARS = {
+    "∂": r"\partial", "−": "-", "·": r"\cdot", "×": r"\times", "÷": r"\div", "≤": r"\leq", "≥": r"\geq",
+    "→": r"\to", "Σ": r"\Sigma", "∑": r"\sum", "√": r"\surd", "∞": r"\infty", "±": r"\pm",
+}
+_ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0304": "=", "\u0327": "c "}
+
+
+def source_text(s: str) -> str:
+    """A program's text for a document that must compile: text() for ASCII; accented letters as
+    LaTeX accents, a few math signs in math mode, anything else (an emoji, a control character)
+    shown as its code, [U+1F600]."""
+    if s.isascii() and s.isprintable():
+        return text(s)
+    import unicodedata
+
+    out = []
+    for ch in s:
+        if " " <= ch <= "~":
+            out.append(_TEXT_ESCAPES.get(ch, ch))
+        elif ch in _MATH_CHARS:
+            out.append("\\ensuremath{" + _MATH_CHARS[ch] + "}")
+        elif ch == "…":
+            out.append(_TEXT_ESCAPES[ch])
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            base, marks = decomposed[:1], decomposed[1:]
+            if base.isascii() and base.isalpha() and len(marks) == 1 and marks in _ACCENTS:
+                out.append("{\\" + _ACCENTS[marks] + "{" + base + "}}")
+            else:
+                out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
 
 
 def tex_number(shown: str) -> str:
@@ -195,12 +230,12 @@ def render(result: Result, digits: int = 6, standalone: bool = False) -> str:
     f = name(result.output)
     point = _point(result, digits)
     if not standalone:
-        header = ["% bpcalc: " + line for line in _source_lines(result)]
+        header = ["% bpcalc: " + visible(line) for line in _source_lines(result)]
         if point:
             header.append("% at " + ", ".join(f"{label} = {value}" for label, value in point))
         body = header + ["% Forward pass", *forward, "% Backward pass: the chain rule for every gradient", *backward]
         return "\n".join(body) + "\n"
-    source = " \\\\\n".join(text(line) for line in _source_lines(result))
+    source = " \\\\\n".join(source_text(line) for line in _source_lines(result))
     at = "at $" + ", ".join(f"{name(label)} = {tex_number(value)}" for label, value in point) + "$" if point else ""
     body = [
         "\\documentclass{article}",

@@ -7,15 +7,27 @@ edge labelled with its value (green) above the gradient passed back along it
 from __future__ import annotations
 
 from ..graph import CONST, VAR, Result
+from ..text import visible
 from . import number
 from .dot import GRAD, KINK, VALUE, caption, edges, fan_out, kinks, symbol
 
 
 def text(s: str) -> str:
-    """Text for a quoted Mermaid label: quotes and angle brackets as entity codes, new lines as <br/>."""
+    """Text for a quoted Mermaid label: quotes and angle brackets as entity codes, new lines as <br/>,
+    other control characters shown as escapes."""
+    s = visible(s, newlines=True).replace("\t", " ")
     return (
         s.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
     )
+
+
+def comment(s: str) -> str:
+    """Text for a `%%` comment line: one line, control characters shown, and no `%%` inside it,
+    since Mermaid reads `%%{init: ...}%%` anywhere as a directive that changes the chart."""
+    s = visible(" ".join(s.splitlines()))
+    while "%%" in s:
+        s = s.replace("%%", "% %")
+    return s
 
 
 def _coloured(shown: str, colour: str) -> str:
@@ -38,7 +50,7 @@ def render(result: Result, digits: int = 6) -> str:
     fans = fan_out(result)
     f = result.output
     lines = [
-        "%% bpcalc: " + caption(result, digits).replace("\n", " "),
+        "%% bpcalc: " + comment(caption(result, digits)),
         f"%% edges: the value passed forward (green) above the gradient of {f} passed back along the edge (red, ∂)",
         "flowchart LR",
     ]
