@@ -303,6 +303,12 @@ def results(root: Path, config: dict[str, Any], started: float) -> dict[str, Any
         path, notes = find_answer_file(root / "submission")
         graded = grade_file(assignment, path, identity=gradescope_identity(root))
         data = gradescope(graded)
+        if graded.variant is not None:  # the student's own numbers, so the report can be read against them
+            from .export import point_text
+
+            for test, p in zip(data.get("tests", []), graded.problems):
+                if p.problem.random is not None:
+                    test["output"] = f"Your point: {point_text(p.problem)}\n" + test.get("output", "")
     except AnswerError as exc:
         data = {"score": 0, "output": f"Your submission could not be graded: {exc.reason}", "tests": []}
     for number, test in enumerate(data.get("tests", []), 1):

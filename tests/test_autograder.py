@@ -333,3 +333,4 @@ def test_variant_from_gradescopes_submitter(tmp_path):
         tmp_path / "run", hw, {"a.toml": f'sis_id = "S1"\nf = {2 * w}\n"df/dx" = {w}\n'}, metadata="S9"
     )
     assert data["score"] == 2
+    assert data["tests"][0]["output"].startswith(f"Your point: x = 2, w = {int(w)}\n")
