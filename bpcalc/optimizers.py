@@ -246,4 +246,9 @@ def formula(optimizer: Optimizer, h: Mapping[str, float]) -> list[str]:
 
 def settings(h: Mapping[str, float]) -> str:
     """'lr = 0.1, μ = 0.9': the hyper-parameters in the formulas' symbols."""
-    return ", ".join(f"{SYMBOLS[k]} = {v:g}" for k, v in h.items())
+    return ", ".join(f"{SYMBOLS[k]} = {short(v)}" for k, v in h.items())
+
+
+def short(value: float) -> str:
+    """A setting as people write it: 0.1, 0.999, 1e-8 (not 1e-08)."""
+    return format(value, "g").replace("e-0", "e-").replace("e+0", "e+")

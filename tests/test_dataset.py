@@ -116,3 +116,10 @@ def test_devices_are_refused():
         pytest.skip("no /dev/zero")
     with pytest.raises(InputError, match="not a regular file"):
         dataset.load("/dev/zero")
+
+
+def test_windows_line_endings_and_quoted_cells(tmp_path):
+    data = dataset.load(write(tmp_path, "d.csv", 'x,"y"\r\n1,"2"\r\n\r\n3,4\r\n'))
+    assert data.columns == ["x", "y"]
+    assert data.rows == [{"x": 1.0, "y": 2.0}, {"x": 3.0, "y": 4.0}]
+    assert data.lines == [2, 4]

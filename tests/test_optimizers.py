@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bpcalc.errors import InputError
-from bpcalc.optimizers import OPTIMIZERS, formula, get, hyperparameters
+from bpcalc.optimizers import OPTIMIZERS, SYMBOLS, formula, get, hyperparameters, short
 
 
 def run(name: str, steps: int, w0: float = 1.0, **given) -> list[float]:
@@ -215,6 +215,10 @@ def test_a_hyperparameter_the_optimizer_does_not_read():
     assert "--lr, --weight-decay" in str(caught.value)
 
 
+def test_settings_read_as_written():
+    assert short(1e-8) == "1e-8" and short(0.999) == "0.999" and short(0.1) == "0.1" and short(1e20) == "1e+20"
+
+
 def test_unknown_optimizer_suggests():
     with pytest.raises(InputError, match="did you mean 'adam'"):
         get("adma")
@@ -246,3 +250,18 @@ def test_against_torch_optim():
         for t in range(1, 6):
             ours, state = optimizer.update(ours, 2 * ours, {k: state[k] for k in optimizer.carried}, t, h)
             np.testing.assert_allclose(ours, expected[t - 1], rtol=1e-12, atol=1e-15, err_msg=name)
+
+
+def test_the_readme_documents_every_optimizer():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, optimizer in OPTIMIZERS.items():
+        rows = [line for line in readme.splitlines() if line.startswith(f"| `{name}` |")]
+        assert len(rows) == 1, f"{name} has no row in the README's optimizer table"
+        for line in optimizer.formula:
+            assert line in rows[0], f"{name}: {line!r} is not in the README's row"
+        for key, value in optimizer.defaults.items():
+            if key not in ("lr", "weight_decay"):
+                text = f"{SYMBOLS[key]} = {short(value)}"
+                assert text in rows[0], f"{name}: the default {text} is not documented"
