@@ -41,6 +41,15 @@ class Op:
     variadic: bool = False  # any number of inputs; vjp[0] is (δ, out, k) for input k
     symbol: str = ""  # how a picture labels an operator (+, ×); empty: by its name
     tex: str = ""  # the op applied to its inputs in TeX ({a}, {b}); empty: \operatorname{name}(a, b)
+    # second derivatives, for Hessians (forward over reverse): second[p][k] is ∂(local p)/∂(input k)
+    # as (out, *inputs) -> float; None where there are none (arrays). Kinks' indicators are
+    # constant on each piece, so theirs are 0, also at the kink itself.
+    second: tuple[tuple[Callable[..., float], ...], ...] | None = None
+    # exact fractions (--exact): the forward rule on fractions.Fraction values, for the ops that
+    # keep rationals (None: the op leaves them), and local rules on Fractions where `local`'s
+    # give floats (None: `local` keeps Fractions as it is).
+    exact: Callable[..., object] | None = None
+    exact_local: tuple[Callable[..., object], ...] | None = None
 
     @property
     def arity(self) -> int | None:
@@ -118,6 +127,84 @@ def _sign(a: float) -> float:
     return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
 
 
+# ---- second derivatives (Hessians) and exact rules (--exact): helpers ----
+
+
+def _zero(*_: float) -> float:
+    return 0.0
+
+
+def _one(*_: float) -> float:
+    return 1.0
+
+
+_FLAT1 = ((_zero,),)  # a linear or piecewise-linear op of one input
+_FLAT2 = ((_zero, _zero), (_zero, _zero))
+
+
+def _d2pow_aa(out: float, a: float, b: float) -> float:
+    if b == 0.0 or b == 1.0:
+        return 0.0  # b(b-1)a^(b-2) is 0 for every a, also a = 0
+    return b * (b - 1.0) * math.pow(a, b - 2.0)
+
+
+def _d2pow_ab(out: float, a: float, b: float) -> float:
+    if a <= 0.0:
+        raise ValueError("a^b is twice differentiable in b only where a > 0")
+    return math.pow(a, b - 1.0) * (1.0 + b * math.log(a))  # ∂/∂b of b·a^(b-1), = ∂/∂a of a^b·log(a)
+
+
+def _d2pow_bb(out: float, a: float, b: float) -> float:
+    if a <= 0.0:
+        raise ValueError("a^b is twice differentiable in b only where a > 0")
+    return out * math.log(a) ** 2
+
+
+MAX_BITS = 4096  # --exact: the most bits a fraction's numerator or denominator may have
+
+
+class NotRational(ValueError):
+    """--exact: an op's result would leave the rationals; `reason` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TooLarge(ArithmeticError):
+    """--exact: a fraction past MAX_BITS; `reason` says which bound."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _exact_pow(a, b):
+    if b.denominator != 1:
+        raise NotRational(f"a^b with b = {b} is not rational: --exact takes whole-number powers")
+    n = b.numerator
+    bits = max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(n)
+    if bits > MAX_BITS + abs(n):  # the estimate before computing: (x+1/3)^100000 is refused at once
+        raise TooLarge(f"a^b would have about {bits} bits, past the --exact bound of {MAX_BITS}")
+    if a == 0 and n < 0:
+        raise ZeroDivisionError("0 to a negative power")
+    return a**n
+
+
+def _exact_dpow_da(out, a, b):
+    return b * 0 if b == 0 else b * _exact_pow(a, b - 1)
+
+
+def _exact_dpow_db(out, a, b):
+    if a == 1 or (a == 0 and b > 0):
+        return a * 0  # a^b·log(a) is 0 there
+    raise NotRational("∂(a^b)/∂b = a^b·log(a) is not rational: --exact takes a constant exponent")
+
+
+def _ones(n: int) -> tuple:
+    return tuple(lambda out, *inputs: 1 for _ in range(n))
+
+
 _SPLIT = "½ to each input at the tie, as PyTorch and JAX do (bpcalc --tie split)"
 _TIE = (
     "a tie gives 0 to both inputs, as the course's indicator rule does "
@@ -131,88 +218,113 @@ SCALAR_OPERATIONS: dict[str, Op] = {
         # ---- arithmetic: the infix and prefix operators ----
         Op("add", lambda a, b: a + b, symbol="+", tex="{a} + {b}",
            local=(lambda out, a, b: 1.0, lambda out, a, b: 1.0),
-           formula=("1", "1"), function=False),
+           formula=("1", "1"), function=False,
+           second=_FLAT2, exact=lambda a, b: a + b, exact_local=_ones(2)),
         Op("sub", lambda a, b: a - b, symbol="−", tex="{a} - {b}",
            local=(lambda out, a, b: 1.0, lambda out, a, b: -1.0),
-           formula=("1", "-1"), function=False),
+           formula=("1", "-1"), function=False,
+           second=_FLAT2, exact=lambda a, b: a - b, exact_local=(lambda out, a, b: 1, lambda out, a, b: -1)),
         Op("mul", lambda a, b: a * b, symbol="×", tex="{a} \\cdot {b}",
            local=(lambda out, a, b: b, lambda out, a, b: a),
-           formula=("{b}", "{a}"), function=False),
+           formula=("{b}", "{a}"), function=False,
+           second=((_zero, _one), (_one, _zero)), exact=lambda a, b: a * b),
         Op("div", lambda a, b: a / b, symbol="÷", tex="\\frac{{a}}{{b}}",
            local=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
-           formula=("1/{b}", "-{a}/{b}^2"), domain="b != 0", function=False),
+           formula=("1/{b}", "-{a}/{b}^2"), domain="b != 0", function=False,
+           second=((_zero, lambda out, a, b: -1.0 / (b * b)), (lambda out, a, b: -1.0 / (b * b), lambda out, a, b: 2.0 * out / (b * b))),
+           exact=lambda a, b: a / b, exact_local=(lambda out, a, b: 1 / b, lambda out, a, b: -out / b)),
         Op("pow", _pow, symbol="^", tex="{a}^{{b}}",
            local=(_dpow_da, _dpow_db),
            formula=("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"),
-           domain="a > 0, or a = 0 with b >= 0, or b a whole number", function=False),
+           domain="a > 0, or a = 0 with b >= 0, or b a whole number", function=False,
+           second=((_d2pow_aa, _d2pow_ab), (_d2pow_ab, _d2pow_bb)), exact=_exact_pow, exact_local=(_exact_dpow_da, _exact_dpow_db)),
         # q = x: a name for a copy of a value keeps a node of its own (∂f/∂q is q's uses only)
         Op("id", lambda a: a, symbol="id", tex="{a}",
            local=(lambda out, a: 1.0,),
-           formula=("1",), function=False),
+           formula=("1",), function=False,
+           second=_FLAT1, exact=lambda a: a, exact_local=_ones(1)),
         Op("neg", lambda a: -a, symbol="−x", tex="-{a}",
            local=(lambda out, a: -1.0,),
-           formula=("-1",), function=False),
+           formula=("-1",), function=False,
+           second=_FLAT1, exact=lambda a: -a, exact_local=(lambda out, a: -1,)),
         # ---- kinks: piecewise-linear functions ----
         Op("max", lambda a, b: a if a >= b else b, tex="\\max({a}, {b})",
            local=(lambda out, a, b: float(a > b), lambda out, a, b: float(a < b)),
            formula=("[{a} > {b}]", "[{a} < {b}]"),
            kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((0.0, 1.0), (0.0, 1.0)),
            piece=lambda a, b: _sign(a - b),
-           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≥ b] gives"))),
+           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≥ b] gives")),
+           second=_FLAT2, exact=lambda a, b: a if a >= b else b,
+           exact_local=(lambda out, a, b: int(a > b), lambda out, a, b: int(a < b))),
         Op("min", lambda a, b: a if a <= b else b, tex="\\min({a}, {b})",
            local=(lambda out, a, b: float(a < b), lambda out, a, b: float(a > b)),
            formula=("[{a} < {b}]", "[{a} > {b}]"),
            kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((1.0, 0.0), (1.0, 0.0)),
            piece=lambda a, b: _sign(a - b),
-           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≤ b] gives"))),
+           conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≤ b] gives")),
+           second=_FLAT2, exact=lambda a, b: a if a <= b else b,
+           exact_local=(lambda out, a, b: int(a < b), lambda out, a, b: int(a > b))),
         Op("relu", lambda a: a if a > 0 else 0.0,
            local=(lambda out, a: float(a > 0),),
            formula=("[{a} > 0]",),
            kink=lambda a: a == 0, convention="relu'(0) = 0, as in the course, PyTorch and JAX",
            one_sided=((0.0, 1.0),), piece=_sign,
-           conventions=((1.0, "relu'(0) = 1, as PyTorch's clamp(x, min=0) gives"), (0.5, "relu'(0) = ½"))),
+           conventions=((1.0, "relu'(0) = 1, as PyTorch's clamp(x, min=0) gives"), (0.5, "relu'(0) = ½")),
+           second=_FLAT1, exact=lambda a: a if a > 0 else a - a, exact_local=(lambda out, a: int(a > 0),)),
         Op("abs", abs, tex="\\lvert {a} \\rvert",
            local=(lambda out, a: _sign(a),),
            formula=("sign({a})",),
            kink=lambda a: a == 0, convention="abs'(0) = 0, the middle of the subgradient [-1, 1] (JAX gives 1)",
            one_sided=((-1.0, 1.0),), piece=_sign,
-           conventions=((1.0, "abs'(0) = 1, as JAX gives"), (-1.0, "abs'(0) = -1"))),
+           conventions=((1.0, "abs'(0) = 1, as JAX gives"), (-1.0, "abs'(0) = -1")),
+           second=_FLAT1, exact=abs, exact_local=(lambda out, a: (a > 0) - (a < 0),)),
         # ---- smooth functions ----
         Op("exp", math.exp, tex="\\exp({a})",
            local=(lambda out, a: out,),
-           formula=("exp({a})",)),
+           formula=("exp({a})",),
+           second=((lambda out, a: out,),)),
         Op("log", math.log, tex="\\log({a})",
            local=(lambda out, a: 1.0 / a,),
-           formula=("1/{a}",), domain="a > 0"),
+           formula=("1/{a}",), domain="a > 0",
+           second=((lambda out, a: -1.0 / (a * a),),)),
         Op("sqrt", math.sqrt, tex="\\sqrt{{a}}",
            local=(lambda out, a: 0.5 / out,),
-           formula=("1/(2*sqrt({a}))",), domain="a >= 0"),
+           formula=("1/(2*sqrt({a}))",), domain="a >= 0",
+           second=((lambda out, a: -0.25 / (out * out * out),),)),
         Op("sigmoid", _sigmoid, tex="\\sigma({a})",
            # sigma(a)(1 - sigma(a)) written as sigma(a)sigma(-a): no cancellation for large a
            local=(lambda out, a: out * _sigmoid(-a),),
-           formula=("sigmoid({a})*(1-sigmoid({a}))",)),
+           formula=("sigmoid({a})*(1-sigmoid({a}))",),
+           second=((lambda out, a: out * _sigmoid(-a) * (_sigmoid(-a) - out),),)),
         Op("tanh", math.tanh, tex="\\tanh({a})",
            local=(lambda out, a: _sech2(a),),
-           formula=("1-tanh({a})^2",)),
+           formula=("1-tanh({a})^2",),
+           second=((lambda out, a: -2.0 * out * _sech2(a),),)),
         Op("softplus", _softplus,
            local=(lambda out, a: _sigmoid(a),),
-           formula=("sigmoid({a})",)),
+           formula=("sigmoid({a})",),
+           second=((lambda out, a: _sigmoid(a) * _sigmoid(-a),),)),
         Op("logsigmoid", lambda a: -_softplus(-a), tex="\\log \\sigma({a})",
            local=(lambda out, a: _sigmoid(-a),),
-           formula=("1-sigmoid({a})",)),
+           formula=("1-sigmoid({a})",),
+           second=((lambda out, a: -_sigmoid(a) * _sigmoid(-a),),)),
         # log(softplus(a)), which log(softplus(...)) is fused to: finite where softplus underflows
         Op("log_softplus", _log_softplus, tex="\\log \\operatorname{softplus}({a})",
            local=(_dlog_softplus,),
-           formula=("sigmoid({a})/softplus({a})",)),
+           formula=("sigmoid({a})/softplus({a})",),
+           second=((lambda out, a: _dlog_softplus(out, a) * (_sigmoid(-a) - _dlog_softplus(out, a)),),)),
         Op("sin", math.sin, tex="\\sin({a})",
            local=(lambda out, a: math.cos(a),),
-           formula=("cos({a})",)),
+           formula=("cos({a})",),
+           second=((lambda out, a: -math.sin(a),),)),
         Op("cos", math.cos, tex="\\cos({a})",
            local=(lambda out, a: -math.sin(a),),
-           formula=("-sin({a})",)),
+           formula=("-sin({a})",),
+           second=((lambda out, a: -math.cos(a),),)),
         Op("tan", math.tan, tex="\\tan({a})",
            local=(lambda out, a: 1.0 + out * out,),
-           formula=("1+tan({a})^2",)),
+           formula=("1+tan({a})^2",),
+           second=((lambda out, a: 2.0 * out * (1.0 + out * out),),)),
     )
 }
 
@@ -406,4 +518,49 @@ OPERATIONS: dict[str, Op] = {**SCALAR_OPERATIONS, **ARRAY_OPERATIONS}
 FUNCTIONS: dict[str, Op] = {name: op for name, op in OPERATIONS.items() if op.function}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+
+def exact_operations() -> dict[str, Op]:
+    """The op table for --exact: each op with its exact rules, every result within MAX_BITS.
+
+    An op that leaves the rationals gets a forward rule that says so (bpcalc.exact
+    refuses such a graph before running, naming the node).
+    """
+    global _EXACT
+    if _EXACT is None:
+        from dataclasses import replace
+        from fractions import Fraction
+
+        table = {}
+        for name, op in OPERATIONS.items():
+            if op.exact is None:
+                table[name] = replace(op, forward=_leaves_rationals(name))
+                continue
+            split = tuple(Fraction(v) for v in op.tie_split) if op.tie_split is not None else None
+            local = tuple(_bounded(rule) for rule in (op.exact_local or op.local))
+            table[name] = replace(op, forward=_bounded(op.exact), local=local, tie_split=split)
+        _EXACT = table
+    return _EXACT
+
+
+_EXACT: dict[str, Op] | None = None
+
+
+def _leaves_rationals(name: str) -> Callable[..., float]:
+    def refuse(*_):
+        raise NotRational(f"{name} leaves the rationals")
+
+    return refuse
+
+
+def _bounded(rule: Callable) -> Callable:
+    """An exact rule whose result may have at most MAX_BITS bits above and below the line."""
+
+    def bounded(*args):
+        value = rule(*args)
+        if value.numerator.bit_length() > MAX_BITS or value.denominator.bit_length() > MAX_BITS:
+            raise TooLarge(f"the exact value would have more than {MAX_BITS} bits (the --exact bound)")
+        return value
+
+    return bounded
 

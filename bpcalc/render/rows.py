@@ -51,7 +51,7 @@ def _shape(shape: tuple) -> str:
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
-def _elide(items: list, limit: int) -> list:
+def elide(items: list, limit: int) -> list:
     if limit <= 0 or len(items) <= limit:
         return items
     half = limit // 2
@@ -62,7 +62,7 @@ def forward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """Every node in topological order: label, op, inputs, source text, value."""
     graph = result.graph
     shapes = getattr(result, "shapes", None)  # set when the graph holds arrays
-    ids = _elide(list(range(len(graph.nodes))), max_rows)
+    ids = elide(list(range(len(graph.nodes))), max_rows)
     rows: list[tuple[str, ...] | None] = []
     for i in ids:
         if i is None:
@@ -90,7 +90,7 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
         incoming.setdefault(step.input, []).append(step)
         by_node.setdefault(step.node, []).append(step)
     visited = [i for i in range(len(nodes) - 1, -1, -1) if result.grads[i] is not None]
-    ids = _elide(visited, max_rows)
+    ids = elide(visited, max_rows)
     rows: list[tuple[str, ...] | None] = []
     keys: list = []
     for i in ids:
@@ -147,7 +147,7 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     """The output's value and the gradient for every variable (or --wrt)."""
     graph = result.graph
     out = _label(result.output)
-    names = _elide(list(result.gradient), max_rows)
+    names = elide(list(result.gradient), max_rows)
     rows: list[tuple[str, ...] | None] = []
     for name in names:
         if name is None:
