@@ -10,7 +10,7 @@ appears), which applies the op table's scalar rules element-wise or its vjp rule
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from functools import partial
 from typing import Any, NamedTuple
@@ -34,11 +34,28 @@ class Pass(NamedTuple):
     contributions: list | None  # with arrays: each input's contribution, as a vjp may give it
 
 
-def run(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = None, tie: str = "indicator") -> Result:
+class Numbers(NamedTuple):
+    """Numbers other than float64 for the passes (bpcalc.exact's fractions): what the loops need to know."""
+
+    ops: Mapping[str, Op]  # the op table whose rules compute in these numbers
+    one: Any  # the output's gradient with respect to itself
+    literal: Callable[[Graph, int], Any]  # a number literal's value (node id -> value)
+    finite: Callable[[Any], bool]  # whether a gradient is still a number we can use (may raise its own error)
+
+
+def run(
+    graph: Graph,
+    point: Mapping[str, Any],
+    *,
+    wrt: Iterable[str] | None = None,
+    tie: str = "indicator",
+    numbers: Numbers | None = None,
+) -> Result:
     """Evaluate the graph at the point and backpropagate from its output.
 
     With `wrt`, only those names (and what depends on them) are differentiated: a
-    gradient nobody asked for cannot make the call fail.
+    gradient nobody asked for cannot make the call fail. With `numbers`, the passes
+    compute in those numbers (exact fractions) by their op table.
     """
     if tie not in TIES:
         raise InputError(f"unknown tie convention '{tie}': use one of {', '.join(TIES)}")
@@ -51,29 +68,44 @@ def run(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = N
                 f"to differentiate by it, give it a value: --at {name}={CONSTANTS[name]!r}",
             )
     warnings = list(graph.notices) + _point_notices(graph, point)
+    if numbers is not None:
+        for i, node in enumerate(graph.nodes):
+            if node.op == CONST:
+                values[i] = numbers.literal(graph, i)
+        forward(graph, values, wants, ops=numbers.ops)
+        record = backward(graph, values, wants, tie, warnings, ops=numbers.ops, one=numbers.one, finite=numbers.finite)
+        return _result(graph, point, wrt_names, values, record, warnings, tie, None, numbers.one)
     arrays = array_support(graph, values)
     shapes = arrays.shapes(graph, values) if arrays is not None else None
     forward(graph, values, wants, arrays)
     record = backward(graph, values, wants, tie, warnings, shapes=shapes, arrays=arrays)
+    return _result(graph, point, wrt_names, values, record, warnings, tie, shapes, 1.0)
 
+
+def _result(
+    graph: Graph, point: Mapping[str, Any], wrt_names: list[str], values: list, record: Pass, warnings: list[Notice],
+    tie: str, shapes: list[tuple] | None, one: Any,
+) -> Result:
+    """The Result of a run: the gradient summary, the point, and the steps to replay on demand."""
     names = wrt_names or [name for name in graph.variables if name in point]
     gradient = {}
+    zero = one - one
     for name in names:
         grad = record.grads[graph.names[name]]
-        gradient[name] = 0.0 if grad is None else grad + 0.0  # + 0.0 turns -0.0 into 0.0
+        gradient[name] = zero if grad is None else grad + zero  # + 0.0 turns -0.0 into 0.0
     at = {name: values[graph.names[name]] for name in graph.variables if name in point}
-    replay = partial(record_steps, graph, values, record.local, record.contributions)
+    replay = partial(record_steps, graph, values, record.local, record.contributions, one=one)
     return Result(
         graph, values, record.grads, record.local, gradient, warnings, tie, shapes, record.contributions, at, replay
     )
 
 
 def record_steps(
-    graph: Graph, values: Sequence, local_rows: Sequence, contribution_rows: Sequence | None
+    graph: Graph, values: Sequence, local_rows: Sequence, contribution_rows: Sequence | None, one: Any = 1.0
 ) -> list[Step]:
     """The reverse pass replayed from its recorded locals, every contribution kept as a Step."""
     steps: list[Step] = []
-    backward(graph, values, bytearray(), replay=(local_rows, contribution_rows), steps=steps)
+    backward(graph, values, bytearray(), replay=(local_rows, contribution_rows), steps=steps, one=one)
     return steps
 
 
@@ -118,12 +150,15 @@ def array_support(graph: Graph, values: Sequence) -> Any:
     return None
 
 
-def forward(graph: Graph, values: list, wants: bytearray, arrays: Any = None) -> None:
+def forward(
+    graph: Graph, values: list, wants: bytearray, arrays: Any = None, *, ops: Mapping[str, Op] = OPERATIONS
+) -> None:
     """The forward pass: every operation's value, in topological order; fills `values` and `wants`.
 
-    `arrays` is bpcalc.arrays when values may be arrays (see array_support).
+    `arrays` is bpcalc.arrays when values may be arrays (see array_support); `ops` an op
+    table for other numbers (Numbers.ops).
     """
-    operation = OPERATIONS.get
+    operation = ops.get
     with arrays.raising() if arrays is not None else nullcontext():
         for i, node in enumerate(graph.nodes):
             op = operation(node.op)
@@ -161,6 +196,9 @@ def backward(
     changed: Mapping[tuple[int, int], float] = _NONE,
     upstream: Mapping[int, float] = _NONE,
     steps: list[Step] | None = None,
+    ops: Mapping[str, Op] = OPERATIONS,
+    one: Any = 1.0,
+    finite: Callable[[Any], bool] | None = None,
 ) -> Pass:
     """The reverse pass: from the output back, each node passes upstream × local to each input.
 
@@ -169,14 +207,15 @@ def backward(
     `tie_split`), or with `replay=(local rows, contribution rows)` from a recorded pass,
     with `changed` locals put in (node, position) -> local. A node in `upstream` passes
     that number down instead of its sum (a student's own answer). With `steps`, every
-    contribution is appended as a Step as it is made.
+    contribution is appended as a Step as it is made. Other numbers (Numbers) come with
+    their op table `ops`, their `one` and their `finite` test of a gradient.
     """
     nodes = graph.nodes
     n = len(nodes)
-    operation = OPERATIONS.get
-    grads, local_rows, contribution_rows = _start(wants, n, arrays, replay)
+    operation = ops.get
+    grads, local_rows, contribution_rows = _start(wants, n, arrays, replay, one)
     upstreams: list = [None] * n
-    plain = replay is None and arrays is None and not upstream and steps is None  # bpcalc.grad's case
+    plain = replay is None and arrays is None and not upstream and steps is None and finite is None  # bpcalc.grad's
     with arrays.raising() if arrays is not None else nullcontext():
         for i in range(n - 1, -1, -1):
             if replay is None:
@@ -243,23 +282,26 @@ def backward(
                         continue
                     contribution = up * local
                 grads[j] = grad = grads[j] + contribution  # not +=: that would change an array in place
-                if replay is None and (grad - grad != 0.0 if type(grad) is float else not arrays.finite(grad)):
+                if replay is None and (
+                    not finite(grad) if finite is not None else grad - grad != 0.0 if type(grad) is float else not arrays.finite(grad)
+                ):
                     raise _backward_error(graph, i, op, values, p, row[p], up, contribution)
                 if steps is not None:
                     steps.append(Step(i, p, j, up, row[p], contribution, grad))
     return Pass(grads, upstreams, local_rows, contribution_rows)
 
 
-def _start(wants: bytearray, n: int, arrays: Any, replay: tuple | None) -> tuple[list, list, list | None]:
-    """The reverse loop's starting gradients (1 at the output) and its rows of locals and contributions."""
+def _start(wants: bytearray, n: int, arrays: Any, replay: tuple | None, one: Any = 1.0) -> tuple[list, list, list | None]:
+    """The reverse loop's starting gradients (`one` at the output) and its rows of locals and contributions."""
+    zero = one - one
     if replay is not None:  # every recorded node takes part
-        grads = [0.0] * n
-        grads[-1] = 1.0
+        grads = [zero] * n
+        grads[-1] = one
         contributions = list(replay[1]) if replay[1] is not None else None
         return grads, list(replay[0]), contributions
-    grads = [0.0 if w else None for w in wants]
+    grads = [zero if w else None for w in wants]
     if wants[-1]:
-        grads[-1] = 1.0
+        grads[-1] = one
     return grads, [None] * n, [None] * n if arrays is not None else None
 
 
