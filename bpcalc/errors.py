@@ -151,6 +151,9 @@ def _show(value) -> str:
     """A number as the tables write it, or a short array."""
     if isinstance(value, float):
         return _number(value)
+    if not hasattr(value, "ravel"):
+        text = str(value)  # an exact fraction (--exact): 7/12
+        return text if len(text) <= 60 else f"{text[:24]}…{text[-24:]} ({len(text)} characters)"
     items = value.ravel().tolist()
     text = ", ".join(_number(v) for v in items[:6]) + (", …" if len(items) > 6 else "")
     return f"[{text}] (shape {value.shape})"
@@ -250,6 +253,9 @@ def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, coun
 
 def failure_reason(exc: Exception, op: Any) -> str:
     """Why an op's rule failed, in words: an overflow, a division by zero, or outside its domain."""
+    reason = getattr(exc, "reason", None)  # an op's own words (--exact's NotRational, TooLarge)
+    if isinstance(reason, str) and isinstance(exc, (ArithmeticError, ValueError)) and not isinstance(exc, UnicodeError):
+        return reason
     if isinstance(exc, ZeroDivisionError) or "divide by zero" in str(exc):
         return "division by zero"
     if isinstance(exc, OverflowError) or "overflow" in str(exc):  # NumPy says "overflow encountered in ..."

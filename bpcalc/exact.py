@@ -107,3 +107,78 @@ def tex(value: Any) -> str:
         return str(value.numerator)
     sign = "-" if value < 0 else ""
     return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+
+
+# ---------------------------------------------------------------- the passes over fractions
+
+
+def run(graph: Any, at: Any, *, wrt: Iterable[str] | None = None, tie: str = "indicator") -> Any:
+    """Both passes in exact fractions: a Result whose values, locals, steps and gradients are Fractions.
+
+    `at` is a point as parse_point takes it. Refuses (exit 2, naming the node) a graph
+    with an op that leaves the rationals, pi or e as constants, arrays, and an exponent
+    that is differentiated; a fraction past MAX_BITS is an error too.
+    """
+    from .engine import Numbers
+    from .engine import run as run_engine
+    from .errors import MathError
+    from .ops import TooLarge, exact_operations
+
+    point = parse_point(at)
+    wanted = list(wrt) if wrt is not None else None
+    _check_rational(graph, point, wanted)
+    numbers = Numbers(exact_operations(), Fraction(1), _literal, _finite)
+    try:
+        return run_engine(graph, point, wrt=wanted, tie=tie, numbers=numbers)
+    except TooLarge as exc:
+        raise InputError(f"--exact: {exc.reason}", "without --exact, bpcalc computes in float64") from None
+    except MathError as exc:
+        if "--exact" in exc.reason or "rational" in exc.reason:
+            raise InputError(str(exc), "without --exact, bpcalc computes in float64") from None
+        raise
+
+
+def _literal(graph: Any, i: int) -> Fraction:
+    node = graph.nodes[i]
+    return fraction(graph.source[node.start:node.end], f"the number {graph.text(i, 40)}")
+
+
+def _finite(value: Any) -> bool:
+    if type(value) is Fraction or type(value) is int:
+        check_size(Fraction(value), "a gradient summed in the reverse pass")
+        return True
+    return False  # inf: a local that was undefined (the engine names it)
+
+
+def _check_rational(graph: Any, point: Mapping[str, Fraction], wrt: list[str] | None) -> None:
+    """Refuse what cannot stay rational, before computing: naming the node, exit 2."""
+    from .graph import VAR
+    from .ops import ARRAY_OPERATIONS, CONSTANTS, OPERATIONS
+
+    seeds = set(wrt) if wrt is not None else set(point)
+    moving = [False] * len(graph.nodes)
+    for i, node in enumerate(graph.nodes):
+        where = f"at node {node.label} = {graph.text(i, 60)}"
+        if node.op == VAR:
+            if node.label not in point and node.label in CONSTANTS:
+                raise InputError(f"--exact: {node.label} is not a rational number", f"give it a value, e.g. --at {node.label}=355/113")
+            moving[i] = node.label in seeds
+            continue
+        if node.label in seeds:
+            moving[i] = True
+        op = OPERATIONS.get(node.op)
+        if op is None:
+            continue
+        if node.op in ARRAY_OPERATIONS:
+            raise InputError(f"--exact is for numbers, not arrays: {node.op} {where}")
+        if op.exact is None:
+            raise InputError(
+                f"--exact: {node.op} leaves the rationals {where}",
+                "--exact takes + - * /, whole-number powers, neg, max, min, abs and relu",
+            )
+        if node.op == "pow" and moving[node.inputs[1]]:
+            raise InputError(
+                f"--exact: the exponent is differentiated {where}, and ∂(a^b)/∂b = a^b·log(a) is not rational",
+                "--exact takes a constant whole-number exponent",
+            )
+        moving[i] = moving[i] or any(moving[j] for j in node.inputs)

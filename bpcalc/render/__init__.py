@@ -11,6 +11,8 @@ def number(value, digits: int = 6) -> str:
     if value is None:
         return ""
     if not hasattr(value, "ravel"):  # a number, not a NumPy array
+        if type(value) is not float and hasattr(value, "denominator"):
+            return str(value)  # an exact fraction (--exact) in full, 7/12; or a whole number
         return "0" if value == 0 else format(value, f".{digits}g")
     items = [number(float(v), digits) for v in value.ravel()[:ARRAY_ITEMS]]
     if value.size > ARRAY_ITEMS:

@@ -32,6 +32,9 @@ _TEXT_ESCAPES = {
 }
 
 
+_FRACTION = re.compile(r"(-?)([0-9]+)/([0-9]+)")
+
+
 def text(s: str) -> str:
     """Plain text escaped for LaTeX's text mode."""
     return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in s)
@@ -77,6 +80,9 @@ def tex_number(shown: str) -> str:
     Anything that is not one plain number (a vector, one day) goes in \\text{}.
     """
     m = _NUMBER.fullmatch(shown)
+    fraction = _FRACTION.fullmatch(shown)
+    if fraction is not None:  # an exact fraction (--exact): 7/12 as \frac{7}{12}
+        return f"{fraction.group(1)}\\frac{{{fraction.group(2)}}}{{{fraction.group(3)}}}"
     if m is None:
         if shown in ("inf", "-inf"):
             return shown.replace("inf", "\\infty")

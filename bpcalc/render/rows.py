@@ -47,6 +47,11 @@ def upstream_sum(terms: list, total, digits: int) -> str:
     return f"{text} = {number(total, digits)}"
 
 
+def _scalar(value) -> bool:
+    """A number (a float, or an exact fraction under --exact), not an array or None."""
+    return value is not None and not hasattr(value, "ravel")
+
+
 def _shape(shape: tuple) -> str:
     return "×".join(map(str, shape)) if shape else "scalar"
 
@@ -117,7 +122,7 @@ def backward(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table
             formula = op.show(step.position, labels)
             local = number(step.local, digits)
             shown_local = formula if formula == local or step.local is None else f"{formula} = {local}"
-            if isinstance(step.local, float) and isinstance(step.upstream, float):
+            if _scalar(step.local) and _scalar(step.upstream):
                 contribution = f"{number(step.upstream, digits)} × {local} = {number(step.contribution, digits)}"
             else:  # an array op's vjp, or an element-wise product with arrays
                 contribution = number(step.contribution, digits)
