@@ -375,7 +375,7 @@ def right_answer(result: Result, ask: Ask) -> Any:
     if ask.node == result.graph.output:
         return 1.0
     grad = result.grads[ask.node]
-    return 0.0 if grad is None else grad + 0.0
+    return 0.0 if grad is None else grad + (grad - grad)  # turns -0.0 into 0.0, and keeps an exact fraction exact
 
 
 _NO_POINT: Mapping[str, Any] = {}

@@ -182,3 +182,24 @@ def _check_rational(graph: Any, point: Mapping[str, Fraction], wrt: list[str] | 
                 "--exact takes a constant whole-number exponent",
             )
         moving[i] = moving[i] or any(moving[j] for j in node.inputs)
+
+
+def exact_key(assignment: Any) -> Any:
+    """The assignment with each problem's answers in exact fractions (bpcalc key --exact).
+
+    A problem's point is read as the shortest decimals of its numbers (0.1 is 1/10).
+    """
+    from dataclasses import replace
+
+    from .check import wrt_for
+
+    problems = []
+    for problem in assignment.problems:
+        at = {name: fraction(repr(float(value)), f"the value of {name}") if not hasattr(value, "tolist") else value
+              for name, value in problem.at.items()}
+        try:
+            result = run(problem.graph, at, wrt=wrt_for(problem.graph, problem.asks), tie=problem.tie)
+        except InputError as exc:
+            raise InputError(f"problem {problem.id}: {exc.message}", exc.hint) from None
+        problems.append(replace(problem, result=result))
+    return replace(assignment, problems=problems)

@@ -118,13 +118,14 @@ def dual_locals(graph: Graph, result: Result, tangent: list[float]) -> list:
             continue
         op = OPERATIONS[node.op]
         args = [values[j] for j in node.inputs]
-        duals = []
+        duals: list[Dual | None] = []
+        second = op.second or ()
         for p, local in enumerate(row):
             if local is None:
                 duals.append(None)
                 continue
             try:
-                change = sum(op.second[p][k](values[i], *args) * tangent[node.inputs[k]] for k in moving)  # type: ignore[index]
+                change = sum(second[p][k](values[i], *args) * tangent[node.inputs[k]] for k in moving)
             except (ArithmeticError, ValueError):
                 raise _undefined(graph, i, values) from None
             duals.append(Dual(local, change))

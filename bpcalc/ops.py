@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import INPUT_NAMES
 
@@ -254,7 +255,7 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((0.0, 1.0), (0.0, 1.0)),
            piece=lambda a, b: _sign(a - b),
            conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≥ b] gives")),
-           second=_FLAT2, exact=lambda a, b: a if a >= b else b,
+           second=_FLAT2, exact=max,
            exact_local=(lambda out, a, b: int(a > b), lambda out, a, b: int(a < b))),
         Op("min", lambda a, b: a if a <= b else b, tex="\\min({a}, {b})",
            local=(lambda out, a, b: float(a < b), lambda out, a, b: float(a > b)),
@@ -262,7 +263,7 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            kink=lambda a, b: a == b, convention=_TIE, tie_split=(0.5, 0.5), one_sided=((1.0, 0.0), (1.0, 0.0)),
            piece=lambda a, b: _sign(a - b),
            conventions=((0.5, _SPLIT), (1.0, "1 to both inputs at the tie, as the rule [a ≤ b] gives")),
-           second=_FLAT2, exact=lambda a, b: a if a <= b else b,
+           second=_FLAT2, exact=min,
            exact_local=(lambda out, a, b: int(a < b), lambda out, a, b: int(a > b))),
         Op("relu", lambda a: a if a > 0 else 0.0,
            local=(lambda out, a: float(a > 0),),
@@ -536,7 +537,7 @@ def exact_operations() -> dict[str, Op]:
             if op.exact is None:
                 table[name] = replace(op, forward=_leaves_rationals(name))
                 continue
-            split = tuple(Fraction(v) for v in op.tie_split) if op.tie_split is not None else None
+            split: Any = tuple(Fraction(v) for v in op.tie_split) if op.tie_split is not None else None
             local = tuple(_bounded(rule) for rule in (op.exact_local or op.local))
             table[name] = replace(op, forward=_bounded(op.exact), local=local, tie_split=split)
         _EXACT = table

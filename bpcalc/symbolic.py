@@ -48,7 +48,7 @@ class SymbolicMismatch(BpcalcError):
 def load_sympy() -> Any:
     """SymPy, or a clear error (exit 2) saying what to install."""
     try:
-        import sympy
+        import sympy  # type: ignore[import-untyped]
     except ImportError:
         raise InputError(f"symbolic derivatives need SymPy: {INSTALL}", "or pip install sympy") from None
     return sympy
@@ -548,8 +548,8 @@ _PRINTERS: dict[str, Any] = {}
 def _printer(sp: Any, kind: str) -> Any:
     if kind in _PRINTERS:
         return _PRINTERS[kind]
-    from sympy.printing.latex import LatexPrinter
-    from sympy.printing.str import StrPrinter
+    from sympy.printing.latex import LatexPrinter  # type: ignore[import-untyped]
+    from sympy.printing.str import StrPrinter  # type: ignore[import-untyped]
 
     class Text(StrPrinter):
         def _print_Heaviside(self, expr):

@@ -38,7 +38,7 @@ def test_survey_example_reverse_mode_as_in_the_paper():
 
 def test_the_trace_table_shows_each_tangent_as_a_sum_of_local_times_tangent():
     t = trace(bpcalc.grad(SURVEY, at="x1=2,x2=5"))
-    first = tables(t)[0]
+    first = tables(t, width=200)[0]
     assert first.headers[-2:] == ("v̇ = ∂node/∂x1", "v̇ = ∂node/∂x2")
     by_label = {row[0]: row for row in first.rows if row is not None}
     assert by_label["x1"][-2:] == ("1 (seed)", "0")
@@ -46,9 +46,10 @@ def test_the_trace_table_shows_each_tangent_as_a_sum_of_local_times_tangent():
     assert by_label["f"][-1] == "1 × 2 - 1 × 0.283662 = 1.71634"  # v̇4 − v̇3, the paper's last row
 
 
-def test_many_seeds_get_a_table_each():
+def test_seeds_that_do_not_fit_the_width_get_a_table_each():
     t = trace(bpcalc.grad("a*b*c", at="a=1,b=2,c=3"))
-    found = tables(t)
+    assert len(tables(t, width=200)) == 2  # the trace with a column per seed, and the summary
+    found = tables(t, width=60)
     assert [tb.headers[-1] for tb in found[:-1]] == ["v̇ = ∂node/∂a", "v̇ = ∂node/∂b", "v̇ = ∂node/∂c"]
 
 

@@ -30,6 +30,8 @@ COMMANDS = {
     "autograder": "classroom",
     "variants": "classroom",
     "train": "train",
+    "diff": "diff",
+    "hessian": "hessian",
 }
 
 

@@ -331,6 +331,9 @@ def key(
     precision: int = typer.Option(
         6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table and Markdown."
     ),
+    exact: bool = typer.Option(
+        False, "--exact", help="Exact fractions (7/12) where every number and op is rational; JSON adds them as strings."
+    ),
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """Print the answer key of an assignment: every asked value and gradient."""
@@ -346,6 +349,10 @@ def key(
             if not homework.randomized:
                 say("warning: no problem of the assignment draws its numbers: every student has this key")
             homework = homework.for_student(student.strip())
+        if exact:
+            from ..exact import exact_key
+
+            homework = exact_key(homework)
         if json_out:
             from ..render.check_json import dumps, key_dict
 

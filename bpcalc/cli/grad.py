@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -34,6 +35,11 @@ class GradFormat(str, Enum):
     latex = "latex"
 
 
+class Mode(str, Enum):
+    reverse = "reverse"
+    forward = "forward"
+
+
 class GraphFormat(str, Enum):
     svg = "svg"
     png = "png"
@@ -43,7 +49,7 @@ class GraphFormat(str, Enum):
 
 
 GRAD_OPTIONS = {"--at", "--values", "--wrt", "--json", "--format", "--standalone", "--tree", "--file", "--tie",
-                "--precision", "--max-rows", "--debug", "--help"}  # for "did you mean" on a mistyped option
+                "--precision", "--max-rows", "--mode", "--symbolic", "--exact", "--debug", "--help"}  # for "did you mean" on a mistyped option
 GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", "--precision", "--max-nodes", "--debug",
                  "--help"}
 
@@ -62,7 +68,11 @@ GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", 
         '  bpcalc grad "q = x + y; f = q * z" --at x=-2,y=5,z=-4 --format latex --standalone > key.tex\n\n'
         '  bpcalc grad "x*x + x" --at x=3 --format markdown\n\n'
         '  bpcalc grad "(x+y)*z" --at x=-2,y=5,z=-4 --tree\n\n'
-        "Exit codes: 0 ok, 2 bad input, 3 math undefined at the point."
+        '  bpcalc grad "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --mode forward\n\n'
+        '  bpcalc grad "sigmoid(w*x + b)" --at w=0.5,x=2,b=-1 --symbolic\n\n'
+        '  bpcalc grad "q = x + y; f = q * z" --at x=1/3,y=0.25,z=-4 --exact\n\n'
+        "Exit codes: 0 ok, 2 bad input, 3 math undefined at the point, "
+        "70 a bug (with --symbolic: a closed form that disagrees with backprop)."
     ),
 )
 def grad(
@@ -100,17 +110,38 @@ def grad(
     max_rows: int = typer.Option(
         400, "--max-rows", min=0, metavar="N", help="Nodes per table before the middle is elided; 0 shows all."
     ),
+    mode: Mode = typer.Option(
+        Mode.reverse, "--mode", help="reverse (backprop) or forward: each node's tangent for each variable (or --wrt)."
+    ),
+    symbolic: bool = typer.Option(
+        False, "--symbolic", help="Each gradient's closed form (SymPy) and its value, which must agree with backprop."
+    ),
+    exact: bool = typer.Option(
+        False, "--exact", help="Exact fractions where every number and op is rational: --at x=1/3 gives 7/12, not 0.583."
+    ),
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
     with exit_codes(debug):
         check_grad_format(json_out, fmt, standalone, tree)
+        check_modes(mode, symbolic, exact, json_out or fmt is GradFormat.json, fmt, tree)
         source = read_source(expr, file, command="grad", options=GRAD_OPTIONS)
         from .. import grad as compute
 
-        result = compute(source, at=point_of(at, values), wrt=wrt, tie=tie.value)
+        point: Any = point_of(at, values)
+        if exact:  # the exact fractions the point writes (1/3 too), and the float64 run at their nearest floats
+            from ..exact import parse_point as exact_point
+
+            point = exact_point(point)
+        result = compute(source, at={k: float(v) for k, v in point.items()} if exact else point, wrt=wrt, tie=tie.value)
         warn(result.warnings)
-        if json_out or fmt is GradFormat.json:
+        if mode is not Mode.reverse or symbolic or exact:
+            from .modes import show_modes
+
+            show_modes(result, point, wrt, json_out or fmt is GradFormat.json, fmt.value, forward=mode is Mode.forward,
+                       symbolic=symbolic, exact=exact, precision=precision, max_rows=max_rows, standalone=standalone,
+                       tree=tree)
+        elif json_out or fmt is GradFormat.json:
             from ..render.json import dumps
 
             out(dumps(result) + "\n")
@@ -130,6 +161,16 @@ def grad(
             from ..render.table import print_result
 
             print_result(result, precision, max_rows)
+
+
+def check_modes(mode: Mode, symbolic: bool, exact: bool, as_json: bool, fmt: GradFormat, tree: bool) -> None:
+    """The combinations of --mode forward, --symbolic and --exact with the output formats that bpcalc has."""
+    if mode is Mode.forward and exact:
+        raise InputError("--exact is for reverse mode: --mode forward computes its tangents in float64")
+    plain = as_json or (fmt is GradFormat.table and not tree)
+    if (mode is Mode.forward or symbolic) and not plain:
+        chosen = "--mode forward" if mode is Mode.forward else "--symbolic"
+        raise InputError(f"{chosen} shows tables or JSON: drop --tree or --format {fmt.value}")
 
 
 def check_grad_format(json_out: bool, fmt: GradFormat, standalone: bool, tree: bool) -> None:

@@ -18,6 +18,11 @@ def dumps(data: Any) -> str:
     return json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
 
 
+def _exact(value: Any) -> bool:
+    """An exact fraction (key --exact), written beside its float as "7/12"."""
+    return type(value) is not float and not hasattr(value, "tolist") and hasattr(value, "denominator") and value is not None
+
+
 def _value(value: Any) -> Any:
     """A number, or an array as nested lists, as exact JSON numbers."""
     if value is None:
@@ -169,7 +174,8 @@ def key_dict(assignment: Assignment) -> dict[str, Any]:
                 "points": _score(p.points),
                 "tolerance": p.tolerance.as_dict(),
                 "answers": [
-                    {"asked": ask.key, "label": ask.label, "kind": ask.kind, "name": ask.name, "value": _value(value)}
+                    {"asked": ask.key, "label": ask.label, "kind": ask.kind, "name": ask.name, "value": _value(value),
+                     **({"exact": str(value)} if _exact(value) else {})}
                     for ask, value in key_rows(p)
                 ],
             }

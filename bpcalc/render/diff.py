@@ -21,6 +21,8 @@ def text(data: dict[str, Any]) -> str:
     lines.extend(f"∂{output}/∂{name} = {expr}" for name, expr in data["derivative"].items())
     if data["indicators"]:
         lines += ["", INDICATOR[data["tie"]]]
+    if data["notes"]:
+        lines += ["", *data["notes"]]
     if "stats" in data:
         lines += ["", *stats_table(data)]
     return "\n".join(lines) + "\n"
@@ -71,3 +73,31 @@ def dumps(data: dict[str, Any]) -> str:
     if "stats" in data:
         shown["stats"] = data["stats"]
     return json.dumps(shown, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- grad --symbolic
+
+
+def closed_forms_table(output: str, forms: list[tuple[str, float, str, float]], digits: int = 6) -> Any:
+    """grad --symbolic's table: each gradient beside its closed form and that form's value at the point.
+
+    `forms` holds (name, backprop's gradient, the closed form's text, its value).
+    """
+    from . import number
+    from .rows import Table
+
+    rows: list[tuple[str, ...] | None] = [
+        (name, number(backprop, digits), text, number(value, digits)) for name, backprop, text, value in forms
+    ]
+    return Table(
+        "Closed forms (SymPy), evaluated at the point: they agree with backprop to 1e-12",
+        ("name", f"∂{output}/∂name", "closed form", "its value"), rows, 0, (False, True, False, True), len(rows),
+        tuple(name for name, *_ in forms),
+    )
+
+
+def closed_forms_json(forms: list[tuple[str, float, str, float]]) -> dict[str, Any]:
+    """The "symbolic" entry of grad's JSON: {name: {"expr": SymPy's text, "value": its value}}."""
+    from .json import number as json_number
+
+    return {name: {"expr": text, "value": json_number(value)} for name, _, text, value in forms}

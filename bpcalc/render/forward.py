@@ -10,8 +10,6 @@ from .json import number as json_number
 from .json import to_dict
 from .rows import MAX_ROWS, Table, elide
 
-SEEDS_PER_TABLE = 2  # more seeds than this: one table per seed
-
 
 def tangent_cell(trace: Any, seed: str, i: int, digits: int) -> str:
     """v̇ = Σ local × v̇(input), in numbers: '0.5 × 1 = 0.5'; a seed is 1, a leaf 0."""
@@ -36,12 +34,20 @@ def tangent_cell(trace: Any, seed: str, i: int, digits: int) -> str:
     return f"{text} = {number(tangent[i], digits)}"
 
 
-def tables(trace: Any, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
-    """The trace (a column per seed, or a table per seed when there are many), then the summary."""
+def tables(trace: Any, digits: int = 6, max_rows: int = MAX_ROWS, width: int = 100) -> list[Table]:
+    """The trace, a column per seed (or a table per seed where the columns would not fit `width`), then the summary."""
     seeds = trace.seeds
-    groups = [seeds] if len(seeds) <= SEEDS_PER_TABLE else [[seed] for seed in seeds]
-    found = [_trace_table(trace, group, digits, max_rows) for group in groups]
+    together = _trace_table(trace, seeds, digits, max_rows)
+    found = [together] if len(seeds) <= 1 or _width(together) <= width else [
+        _trace_table(trace, [seed], digits, max_rows) for seed in seeds
+    ]
     return [*found, summary(trace, digits, max_rows)]
+
+
+def _width(table: Table) -> int:
+    """About how wide the terminal table is: each column's widest cell, and the padding between."""
+    cells = [table.headers, *(row for row in table.rows if row is not None)]
+    return sum(max(len(row[k]) for row in cells) + 3 for k in range(len(table.headers)))
 
 
 def _trace_table(trace: Any, seeds: list[str], digits: int, max_rows: int) -> Table:
@@ -53,16 +59,13 @@ def _trace_table(trace: Any, seeds: list[str], digits: int, max_rows: int) -> Ta
             rows.append(None)
             continue
         node = graph.nodes[i]
-        inputs = ", ".join(graph.nodes[j].label for j in node.inputs)
         text = "" if node.op in (VAR, CONST) else graph.text(i, 30)
         cells = tuple(tangent_cell(trace, seed, i, digits) for seed in seeds)
-        rows.append((node.label, node.op, inputs, text, number(result.values[i], digits), *cells))
+        rows.append((node.label, node.op, text, number(result.values[i], digits), *cells))
     hidden = len(graph.nodes) - (len(ids) - 1) if None in ids else 0
-    title = "Forward mode: each node's value and tangent v̇ = Σ local × v̇(input)"
-    if len(seeds) == 1:
-        title += f", seeded at {seeds[0]}"
-    headers = ("node", "op", "inputs", "expression", "value", *(f"v̇ = ∂node/∂{seed}" for seed in seeds))
-    numeric = (False, False, False, False, True, *(False for _ in seeds))
+    title = "Forward mode: v̇ = Σ local × v̇(input)" + (f", seeded at {seeds[0]}" if len(seeds) == 1 else "")
+    headers = ("node", "op", "expression", "value", *(f"v̇ = ∂node/∂{seed}" for seed in seeds))
+    numeric = (False, False, False, True, *(False for _ in seeds))
     return Table(title, headers, rows, hidden, numeric, len(graph.nodes), tuple(ids))
 
 

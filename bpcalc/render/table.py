@@ -100,3 +100,8 @@ def to_text(result: Result, digits: int = 6, width: int = 100, max_rows: int = M
     buffer = io.StringIO()
     console(file=buffer, width=width, color_system=None, force_terminal=False).print(render(result, digits, max_rows))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def print_tables(tables: list[rows.Table]) -> None:
+    """Plain tables (forward mode's trace, closed forms, a Hessian) laid out by Rich on stdout."""
+    console().print(Group(*(_rich(table) for table in tables)))
