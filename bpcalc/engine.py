@@ -283,7 +283,9 @@ def backward(
                     contribution = up * local
                 grads[j] = grad = grads[j] + contribution  # not +=: that would change an array in place
                 if replay is None and (
-                    not finite(grad) if finite is not None else grad - grad != 0.0 if type(grad) is float else not arrays.finite(grad)
+                    not finite(grad) if finite is not None
+                    else grad - grad != 0.0 if type(grad) is float
+                    else not arrays.finite(grad)
                 ):
                     raise _backward_error(graph, i, op, values, p, row[p], up, contribution)
                 if steps is not None:
@@ -291,7 +293,9 @@ def backward(
     return Pass(grads, upstreams, local_rows, contribution_rows)
 
 
-def _start(wants: bytearray, n: int, arrays: Any, replay: tuple | None, one: Any = 1.0) -> tuple[list, list, list | None]:
+def _start(
+    wants: bytearray, n: int, arrays: Any, replay: tuple | None, one: Any = 1.0
+) -> tuple[list, list, list | None]:
     """The reverse loop's starting gradients (`one` at the output) and its rows of locals and contributions."""
     zero = one - one
     if replay is not None:  # every recorded node takes part

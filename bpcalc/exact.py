@@ -35,7 +35,9 @@ def fraction(text: str, what: str = "a number") -> Fraction:
     else:
         match = _DECIMAL.fullmatch(text)
         if match is None:
-            raise PointError(f"{what}, '{text}', is not a number", "with --exact, numbers look like 3, -0.25, 1/3 or 1e-3")
+            raise PointError(
+                f"{what}, '{text}', is not a number", "with --exact, numbers look like 3, -0.25, 1/3 or 1e-3"
+            )
         if match.group(3) is not None and abs(int(match.group(3))) > MAX_EXPONENT:
             raise PointError(f"{what}, '{text}', has an exponent beyond ±{MAX_EXPONENT}")
         value = Fraction(text)
@@ -161,7 +163,10 @@ def _check_rational(graph: Any, point: Mapping[str, Fraction], wrt: list[str] | 
         where = f"at node {node.label} = {graph.text(i, 60)}"
         if node.op == VAR:
             if node.label not in point and node.label in CONSTANTS:
-                raise InputError(f"--exact: {node.label} is not a rational number", f"give it a value, e.g. --at {node.label}=355/113")
+                raise InputError(
+                    f"--exact: {node.label} is not a rational number",
+                    f"give it a value, e.g. --at {node.label}=355/113",
+                )
             moving[i] = node.label in seeds
             continue
         if node.label in seeds:

@@ -71,10 +71,13 @@ class Hessian:
         """The largest |H[i][j] − H[j][i]|, relative to the largest entry (0 for a symmetric matrix)."""
         n = len(self.names)
         scale = max((abs(v) for row in self.matrix for v in row), default=0.0) or 1.0
-        return max((abs(self.matrix[i][j] - self.matrix[j][i]) for i in range(n) for j in range(i)), default=0.0) / scale
+        gaps = (abs(self.matrix[i][j] - self.matrix[j][i]) for i in range(n) for j in range(i))
+        return max(gaps, default=0.0) / scale
 
 
-def hessian(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = None, tie: str = "indicator") -> Hessian:
+def hessian(
+    graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None = None, tie: str = "indicator"
+) -> Hessian:
     """∂²f/∂x_i∂x_j for every variable (or the --wrt variables), by forward over reverse."""
     names = list(wrt) if wrt is not None else None
     for name in names or ():
@@ -100,7 +103,8 @@ def hessian(graph: Graph, point: Mapping[str, Any], *, wrt: Iterable[str] | None
     for notice in result.warnings:
         if notice.kind == "kink":
             label = graph.nodes[notice.node].label if notice.node is not None else "a node"
-            warnings.append(Notice("kink", f"the second derivatives at {label}'s kink are 0: its indicator is constant on each side", notice.node))
+            message = f"the second derivatives at {label}'s kink are 0: its indicator is constant on each side"
+            warnings.append(Notice("kink", message, notice.node))
     return Hessian(result, chosen, matrix, warnings)
 
 

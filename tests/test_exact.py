@@ -57,7 +57,8 @@ def test_worked_example_6_hinge_with_two_features():
     margin = (w1 * phi1 + w2 * phi2) * y  # -1/10
     r = run("max(0, 1 - (w1*phi1 + w2*phi2)*y)", "w1=0.5,w2=-0.3,phi1=1,phi2=2,y=1")
     assert r.value == 1 - margin == F(11, 10)
-    assert r.gradient == {"w1": -phi1 * y, "w2": -phi2 * y, "phi1": -w1 * y, "phi2": -w2 * y, "y": -(w1 * phi1 + w2 * phi2)}
+    expected = {"w1": -phi1 * y, "w2": -phi2 * y, "phi1": -w1 * y, "phi2": -w2 * y, "y": -(w1 * phi1 + w2 * phi2)}
+    assert r.gradient == expected
 
 
 def test_worked_example_7_polynomial():

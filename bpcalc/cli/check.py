@@ -332,7 +332,8 @@ def key(
         6, "--precision", min=1, max=17, metavar="N", help="Significant digits in the table and Markdown."
     ),
     exact: bool = typer.Option(
-        False, "--exact", help="Exact fractions (7/12) where every number and op is rational; JSON adds them as strings."
+        False, "--exact",
+        help="Exact fractions (7/12) where every number and op is rational; JSON adds them as strings.",
     ),
     debug: bool = DEBUG_OPTION,
 ) -> None:

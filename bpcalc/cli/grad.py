@@ -49,7 +49,8 @@ class GraphFormat(str, Enum):
 
 
 GRAD_OPTIONS = {"--at", "--values", "--wrt", "--json", "--format", "--standalone", "--tree", "--file", "--tie",
-                "--precision", "--max-rows", "--mode", "--symbolic", "--exact", "--debug", "--help"}  # for "did you mean" on a mistyped option
+                "--precision", "--max-rows", "--mode", "--symbolic", "--exact", "--debug",
+                "--help"}  # for "did you mean" on a mistyped option
 GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", "--precision", "--max-nodes", "--debug",
                  "--help"}
 
@@ -117,7 +118,8 @@ def grad(
         False, "--symbolic", help="Each gradient's closed form (SymPy) and its value, which must agree with backprop."
     ),
     exact: bool = typer.Option(
-        False, "--exact", help="Exact fractions where every number and op is rational: --at x=1/3 gives 7/12, not 0.583."
+        False, "--exact",
+        help="Exact fractions where every number and op is rational: --at x=1/3 gives 7/12, not 0.583.",
     ),
     debug: bool = DEBUG_OPTION,
 ) -> None:

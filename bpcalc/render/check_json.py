@@ -20,7 +20,9 @@ def dumps(data: Any) -> str:
 
 def _exact(value: Any) -> bool:
     """An exact fraction (key --exact), written beside its float as "7/12"."""
-    return type(value) is not float and not hasattr(value, "tolist") and hasattr(value, "denominator") and value is not None
+    if value is None or type(value) is float or hasattr(value, "tolist"):
+        return False
+    return hasattr(value, "denominator")
 
 
 def _value(value: Any) -> Any:

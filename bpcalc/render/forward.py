@@ -75,7 +75,8 @@ def summary(trace: Any, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
     graph, out = result.graph, result.output
     names = elide(list(trace.gradient), max_rows)
     rows: list[tuple[str, ...] | None] = [
-        None if name is None else (name, number(result.values[graph.names[name]], digits), number(trace.gradient[name], digits))
+        None if name is None
+        else (name, number(result.values[graph.names[name]], digits), number(trace.gradient[name], digits))
         for name in names
     ]
     hidden = len(trace.gradient) - (len(names) - 1) if None in names else 0
