@@ -293,6 +293,11 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
                 items.append((key, value))
         return items
     items = []
+    if not isinstance(answers, (list, tuple)):
+        raise AnswerError(
+            f'answers are text such as "q=3, df/dq=-4", a mapping or a list of them, not {clip(repr(answers))}',
+            path=path,
+        )
     for part in answers:
         items.extend(answer_items(part, path=path))
     return items
