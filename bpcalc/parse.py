@@ -626,10 +626,15 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
             for name, value in parse_point(text).items():
                 _put(point, name, value)
             continue
+        if not str(text).strip():
+            continue  # no point at all (an empty --at "")
         for item in split_outside_brackets(str(text).replace(UNICODE_MINUS, "-")):
             item = item.strip()
             if not item:
-                continue
+                raise PointError(
+                    f"an empty item in '{text}': two commas in a row, or one at the start or end",
+                    "write e.g. --at x=-2,y=5",
+                )
             name, eq, value = item.partition("=")
             name, value = name.strip(), value.strip()
             if not eq or not value:

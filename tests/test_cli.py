@@ -499,3 +499,74 @@ def test_tables_to_a_pipe_have_no_trailing_spaces():
         done = bpcalc_process(*args)
         assert done.stdout.strip(), done.stderr
         assert [line for line in done.stdout.splitlines() if line != line.rstrip()] == [], args
+
+
+# ---------------------------------------------------------------- issue 10 items 1, 2, 8: how words reach Click
+
+
+def run_both(*args: str, cwd=None):
+    """The same command through CliRunner and as a real process: (exit code, stdout, stderr) of each."""
+    inside = invoke(*args)
+    outside = bpcalc_process(*args)
+    return [(inside.exit_code, inside.stdout, inside.stderr), (outside.returncode, outside.stdout, outside.stderr)]
+
+
+def test_graph_takes_an_expression_that_starts_with_a_minus():
+    for code, stdout, stderr in run_both("graph", "-x*y + cos(c)", "--at", "x=1,y=2,c=0", "--format", "dot"):
+        assert code == 0, stderr
+        assert "-x*y + cos(c)" in stdout and "cos" in stdout
+
+
+def test_graph_minus_log_with_an_output_file(tmp_path):
+    path = tmp_path / "neglog.dot"
+    inside = invoke("graph", "-log(x)", "--at", "x=2", "-o", str(path))
+    assert inside.exit_code == 0, inside.stderr
+    assert "-log(x)" in path.read_text(encoding="utf-8")
+    path.unlink()
+    outside = bpcalc_process("graph", "-log(x)", "--at", "x=2", "-o", str(path))
+    assert outside.returncode == 0, outside.stderr
+    assert "-log(x)" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["grad", "gradcheck", "explain"])
+def test_every_command_takes_a_leading_minus(command):
+    # -x^2 at x=3: -9, d/dx = -2x = -6
+    for code, stdout, stderr in run_both(command, "-x^2", "--at", "x=3"):
+        assert code == 0, stderr
+        assert "-6" in stdout
+
+
+def test_check_takes_a_leading_minus():
+    for code, _, stderr in run_both("check", "-x^2", "--at", "x=3", "--expect", "f=-9, df/dx=-6"):
+        assert code == 0, stderr
+
+
+def test_a_single_dash_option_word_is_a_usage_error():
+    for code, stdout, stderr in run_both("graph", "x", "--at", "x=1", "-output", "g.svg"):
+        assert code == 2 and stdout == ""
+        assert "did you mean --output?" in stderr
+    assert not Path("g.svg").exists() and not Path("utput").exists()
+
+
+@pytest.mark.parametrize("word, option", [("-at", "--at"), ("-j", "--json"), ("-wrt", "--wrt")])
+def test_single_dash_spellings_of_options(word, option):
+    for code, stdout, stderr in run_both("grad", "x*y", word, "x=1,y=2"):
+        assert code == 2 and stdout == ""
+        assert f"did you mean {option}?" in stderr
+
+
+def test_everything_after_double_dash_is_the_expression():
+    # --a is the double negation of a: 1 at a=1, d/da = 1
+    for code, stdout, stderr in run_both("grad", "--at", "a=1", "--json", "--", "--a"):
+        assert code == 0, stderr
+        data = json.loads(stdout)
+        assert data["value"] == 1 and data["gradient"] == {"a": 1}
+
+
+@pytest.mark.parametrize("args", [["--at", "x=1", "y=2"], ["--at", "x=1,", "y=2"]])
+def test_a_stray_name_value_word_gets_the_point_hint(args):
+    # issue 10 item 8: the shell split the point at a space
+    for code, stdout, stderr in run_both("grad", "x*y", *args):
+        assert code == 2 and stdout == ""
+        assert "'y=2' looks like part of the point" in stderr and "--at x=1,y=2" in stderr
+        assert "quote the expression" not in stderr

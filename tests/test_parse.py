@@ -686,3 +686,11 @@ def test_a_name_in_another_case_is_noticed():
     with pytest.raises(MissingValuesError) as info:
         bpcalc.grad("X*y", "x=1,y=2")
     assert "'x' was given a value: did you mean 'X'?" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["x=1,,y=2", "x=1,y=2,", ",x=1"])
+def test_an_empty_item_in_the_point_is_an_error(text):
+    # issue 10 item 9: the README says a malformed item is an error
+    with pytest.raises(PointError) as info:
+        parse_point(text)
+    assert "empty item" in str(info.value)

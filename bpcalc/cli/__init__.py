@@ -16,7 +16,7 @@ import typer
 
 from .. import __version__
 from ..errors import ExitCode
-from .common import REGISTERED, open_standard_streams, report_io_fault
+from .common import REGISTERED, ExprCommand, open_standard_streams, report_io_fault
 
 # Each command and the module that defines it, in the order `bpcalc --help` lists them.
 COMMANDS = {
@@ -66,7 +66,7 @@ def build(names: list[str] | None = None) -> typer.Typer:
         importlib.import_module(f"{__name__}.{module}")
     for name in chosen:
         callback, settings = REGISTERED[name]
-        built.command(**settings)(callback)
+        built.command(**{"cls": ExprCommand, **settings})(callback)  # EXPR may start with '-': see sort_words
     return built
 
 

@@ -3,6 +3,7 @@ and the one place that maps errors to exit codes."""
 from __future__ import annotations
 
 import gc
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 from ..errors import BpcalcError, ExitCode, InputError, IOFault, suggest
 from ..text import visible
@@ -29,6 +31,71 @@ def command(**settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any
         return callback
 
     return register
+
+
+# ---------------------------------------------------------------- how words reach Click
+# EXPR may begin with a minus (-x^2, -log(x), --a): Click would read such a word as
+# bundled short options (-o swallowing the rest as a path). Before Click parses, each
+# command's words are sorted: its own options (with their values) stay in front, and
+# every other word, and everything after '--', goes behind one '--' as EXPR.
+
+
+def _option_names(params: Any) -> dict[str, bool]:
+    """Every option name of the command (--help included) -> whether it takes a value."""
+    names: dict[str, bool] = {}
+    for param in params:
+        if param.param_type_name == "option":  # typer vendors Click: no public Option class to test
+            for name in (*param.opts, *param.secondary_opts):
+                names[name] = not param.is_flag and not param.count
+    return names
+
+
+def _mistyped_option(word: str, names: dict[str, bool]) -> str | None:
+    """The option a word such as --jsn, -output, -at or -j was meant to be, or '' if none is near."""
+    if word.startswith("--") and word[2:3].isalpha():
+        return suggest(word.split("=", 1)[0], [n for n in names if n.startswith("--")]) or ""
+    body = word[1:].split("=", 1)[0]
+    if body.isalpha() and len(body) > 0:  # -output, -at, -j: letters only, as an option is
+        longs = [n for n in names if n.startswith("--" + body)]
+        if longs:
+            return longs[0]
+    return None  # -x^2, -log(x), -x: an expression
+
+
+def sort_words(command: str, params: Any, args: list[str]) -> list[str]:
+    """The command's words with every EXPR word after one '--' (see above); a mistyped option is a usage error."""
+    names = _option_names(params)
+    options: list[str] = []
+    expr: list[str] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            expr.extend(args[i + 1:])
+            break
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        if name in names:
+            options.append(word)
+            if names[name] and "=" not in word and i + 1 < len(args):
+                options.append(args[i + 1])  # the option's value, even one that starts with '-'
+                i += 1
+        elif word.startswith("-") and word != "-" and (near := _mistyped_option(word, names)) is not None:
+            hint = f"did you mean {near}?" if near else f"see bpcalc {command} --help"
+            # a usage error, as Click's own: typer.BadParameter is Click's UsageError with the command's usage
+            raise typer.BadParameter(f"no such option: {word.split('=', 1)[0]} ({hint})")
+        else:
+            expr.append(word)
+        i += 1
+    return options + (["--", *expr] if expr else [])
+
+
+class ExprCommand(TyperCommand):
+    """A command with EXPR: its words are sorted (sort_words) before Click parses them."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if any(param.name == "expr" for param in self.params):
+            args = sort_words(self.name or "", self.get_params(ctx), list(args))
+        return super().parse_args(ctx, args)
 
 
 # ---------------------------------------------------------------- parameters several commands share
@@ -64,21 +131,29 @@ MAX_WARNINGS = 20  # on stderr; the JSON has every one
 # ---------------------------------------------------------------- input
 
 
+_POINT_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=\s]+")
+
+
 def read_source(words: Sequence[str] | None, file: Path | None, *, command: str, options: set[str]) -> str:
     """The program: EXPR (one word), '-' for standard input, or --file; `options` are the command's own."""
+    # Every word here is EXPR (sort_words sent mistyped options back as usage errors);
+    # one of the command's own options among them came after '--', which ends the options.
     for word in words or ():
-        if word.startswith("--") and word[2:3].isalpha():
-            # Unknown options arrive here because "-x^2" must be allowed as EXPR.
-            option = word.split("=", 1)[0]
-            if option in options:  # a real option, so it came after "--", which ends the options
-                raise InputError(
-                    f"{option} comes after '--', so it is read as part of the expression",
-                    f'put the options first: bpcalc {command} {option} ... -- "{words[0]}" '
-                    f"(an expression that starts with a minus sign also works without --)",
-                )
-            near = suggest(option, options)
-            hint = f"did you mean {near}?" if near else f"see bpcalc {command} --help"
-            raise InputError(f"no such option: {option}", hint)
+        option = word.split("=", 1)[0]
+        if option in options and option.startswith("--") and len(words or ()) > 1:
+            raise InputError(
+                f"{option} comes after '--', so it is read as part of the expression",
+                f'put the options first: bpcalc {command} {option} ... -- "{(words or [""])[0]}" '
+                f"(an expression that starts with a minus sign also works without --)",
+            )
+    stray = [w for w in (words or ())[1:] if _POINT_ITEM.fullmatch(w.strip(" ,"))]
+    if stray:  # --at x=1 y=2: the shell split the point at a space
+        items = ",".join(w.strip(" ,") for w in stray)
+        raise InputError(
+            f"'{stray[0].strip(' ,')}' looks like part of the point, but it is a word of its own",
+            "write the point as one word, without spaces (--at x=1,y=2, not --at x=1 y=2), "
+            f'quote it (--at "x=1, y=2"), or give --at once per item (--at {items})',
+        )
     if words and len(words) > 1:
         raise InputError(
             f"one expression expected, got {len(words)} arguments: {' '.join(words)}",
