@@ -221,11 +221,11 @@ def assignment_column(roster: Roster, title: str, column: str | None = None) -> 
     )
 
 
-def score_cell(graded: Graded) -> str:
+def score_cell(value: float | None) -> str:
     """A score as Canvas reads it: 7.5, 7, 2.33."""
     from .render.check_text import score_text
 
-    return score_text(graded.score)
+    return score_text(value)
 
 
 def _csv(rows: Iterable[list[str]], *, newline: str = "\n", bom: bool = False) -> bytes:
@@ -245,7 +245,7 @@ def fill_gradebook(
             continue  # not graded: the cell stays as exported
         row = rows[row_number]
         row.extend([""] * (index + 1 - len(row)))
-        row[index] = csv_cell(score_cell(g))
+        row[index] = csv_cell(score_cell(g.score))
     return _csv(rows, newline=roster.newline, bom=roster.bom if bom is None else bom)
 
 
@@ -273,7 +273,7 @@ def new_gradebook(graded: Iterable[Graded], assignment: Assignment, *, bom: bool
     twice = {id(g) for files in same_student(graded) for g in files}
     rows = [
         [*CANVAS_COLUMNS, assignment.title],
-        ["Points Possible", "", "", "", "", score_cell_number(assignment.max_score)],
+        ["Points Possible", "", "", "", "", score_cell(assignment.max_score)],
     ]
     for g in graded:
         if g.error is not None or id(g) in twice:
@@ -288,18 +288,12 @@ def new_gradebook(graded: Iterable[Graded], assignment: Assignment, *, bom: bool
                     who.get("sis_id", ""),
                     who.get("login", who.get("email", "")),
                     "",
-                    score_cell(g),
+                    score_cell(g.score),
                 )
             ]
         )
     rows[0] = [csv_cell(cell) for cell in rows[0]]
     return _csv(rows, bom=bom)
-
-
-def score_cell_number(value: float) -> str:
-    from .render.check_text import score_text
-
-    return score_text(value)
 
 
 __all__ = [
