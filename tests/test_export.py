@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
@@ -262,14 +263,15 @@ def test_handouts(homework):
     assert identity_line(numbered[1]) == "variant = 2"
 
 
-@pytest.mark.skipif(
-    not any((Path(p) / "pdflatex").exists() for p in os.environ.get("PATH", "").split(":")), reason="no pdflatex"
-)
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no pdflatex")
 def test_latex_handout_compiles(homework, tmp_path):
-    made, _ = make_variants(homework, n=1)
+    # a name with TeX's special characters, and an id with a quote and a bar
+    made, _ = make_variants(homework, students=[Student(1, name="O'Brien & Søn_1 #2 {x} 50%", sis_id='S"1|2')])
     ((name, tex),) = exporters()["latex"](homework, made).items()
     (tmp_path / name).write_bytes(tex)
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name], cwd=tmp_path, capture_output=True
     )
     assert done.returncode == 0, done.stdout[-2000:]
+    assert (tmp_path / name).with_suffix(".pdf").stat().st_size > 1000
+    assert '\\verb!sis_id = "S\\"1|2"!' in tex.decode()  # the id whole, as the student must copy it

@@ -51,6 +51,16 @@ def markdown_sheet(variant: Variant) -> str:
     return "\n".join(lines)
 
 
+def _verb(line: str) -> str:
+    """The line as \\verb, its delimiter a character the line lacks (an id may hold a |)."""
+    delimiter = next((c for c in "|!+=@~^:;" if c not in line), None)
+    if delimiter is None or "\n" in line:
+        from ..render.latex import text
+
+        return r"\texttt{" + text(line) + "}"
+    return f"\\verb{delimiter}{line}{delimiter}"
+
+
 def _verbatim(source: str) -> str:
     return source.strip().replace("\\end{verbatim}", "\\end {verbatim}")  # a comment cannot close the block
 
@@ -69,9 +79,7 @@ def latex_sheet(variant: Variant) -> str:
     ]
     if variant.student:
         lines.append("For " + text(variant.student) + r".\par")
-    lines.append(
-        r"Put this line at the top of your answer file: \verb|" + identity_line(variant).replace("|", "") + r"|\par"
-    )
+    lines.append(r"Put this line at the top of your answer file: " + _verb(identity_line(variant)) + r"\par")
     for p in a.problems:
         heading = f"Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})"
         lines += [r"\subsection*{" + text(heading) + "}", r"\begin{verbatim}", _verbatim(p.source), r"\end{verbatim}"]
