@@ -90,7 +90,7 @@ def closed_forms_table(output: str, forms: list[tuple[str, float, str, float]], 
         (name, number(backprop, digits), text, number(value, digits)) for name, backprop, text, value in forms
     ]
     return Table(
-        "Closed forms (SymPy), evaluated at the point: they agree with backprop to 1e-12",
+        "Closed forms (SymPy), at the point",
         ("name", f"∂{output}/∂name", "closed form", "its value"), rows, 0, (False, True, False, True), len(rows),
         tuple(name for name, *_ in forms),
     )
