@@ -269,3 +269,97 @@ def test_json_constant_subexpression_has_null_grad():
     data = to_dict(bpcalc.grad("x + 2*3", at="x=1"))
     product = next(n for n in data["nodes"] if n["op"] == "mul")
     assert product["value"] == 6 and product["grad"] is None and product["local"] == [None, None]
+
+
+# ---------------------------------------------------------------- the JSON text, written in pieces
+# render/json.py writes the text itself, a chunk of nodes or steps at a time. The
+# reference is what bpcalc wrote before: the whole result as one dict, given to
+# json.dumps with the same options.
+
+
+def _reference_json(result) -> str:
+    from bpcalc.ops import OPERATIONS
+
+    number = json_number
+    graph = result.graph
+    labels = [node.label for node in graph.nodes]
+    nodes = []
+    for i, (node, row) in enumerate(zip(graph.nodes, result.locals())):
+        entry = {
+            "id": i,
+            "label": node.label,
+            "op": node.op,
+            "inputs": list(node.inputs),
+            "span": [node.start, node.end],
+            "shape": list(result.shapes[i]) if result.shapes is not None else [],
+            "value": number(result.values[i]),
+            "grad": number(result.grads[i]),
+            "local": [number(v) for v in row],
+        }
+        op = OPERATIONS.get(node.op)
+        if op is not None:
+            entry["formula"] = [op.show(k, [labels[j] for j in node.inputs]) for k in range(len(node.inputs))]
+        nodes.append(entry)
+    steps = [
+        {"node": s.node, "input": s.input, "position": s.position, "upstream": number(s.upstream),
+         "local": number(s.local), "contribution": number(s.contribution), "grad": number(s.grad)}
+        for s in result.steps
+    ]
+    from bpcalc.render.json import warning
+
+    whole = {
+        "schema": "bpcalc.grad/1",
+        "expression": graph.source,
+        "output": result.output,
+        "value": number(result.value),
+        "gradient": {name: number(g) for name, g in result.gradient.items()},
+        "at": {name: number(value) for name, value in result.at.items()},
+        "tie": result.tie,
+        "nodes": nodes,
+        "steps": steps,
+        "warnings": [warning(w) for w in result.warnings],
+    }
+    return json.dumps(whole, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+_WORKED = json.loads((Path(__file__).parent / "data" / "worked_examples.json").read_text(encoding="utf-8"))
+_MANY = {**{f"x{k}": k / 7 for k in range(300)}, **{f"y{k}": -k for k in range(7)}}
+_JSON_CASES = [(e["expr"], e.get("at")) for e in _WORKED] + [
+    (EXAMPLE_10, EXAMPLE_10_AT),
+    ("max(x, y) + min(x, y) + relu(x) + abs(y)", "x=1,y=1"),  # kinks: warnings with one-sided locals
+    # text to escape, or not: quotes, backslash, non-ASCII, an emoji, tab, control characters
+    ("# caf\u00e9 \"quoted\" \\ \u2202f/\u2202x \U0001f600 \t tab\nq = x*x  # \u0001 \u007f\nq / 3", "x=0.1"),
+    ("x^0.5 + 1e300*x - 2^-1074*x + 1/3*x", "x=2"),  # shortest round-trip floats, tiny and huge
+    ("x*2^53 + x*2^54 + -x", "x=1"),  # integers at the edge of exactness
+    ("x - x + 0*x", "x=-0.0"),  # negative zero written as 0
+    ("sum(W @ a + b)", {"W": [[1, 2], [3, 4]], "a": [1, -1], "b": [0.5, 2]}),
+    ("cross_entropy(z, y) + sum(softmax(z)) * z[0]", {"z": [1.0, 2.0, 3.0], "y": [0, 1, 0]}),
+    ("sum(sigmoid(A) * 2)", {"A": [[0.5, -1.5], [2.0, 0.0]]}),
+    ("+".join(f"x{k}*y{k % 7}" for k in range(300)), _MANY),
+]
+
+
+@pytest.mark.parametrize("expr, at", _JSON_CASES)
+def test_json_text_is_the_reference_byte_for_byte(expr, at):
+    from bpcalc.errors import BpcalcError
+    from bpcalc.render.json import chunks, dumps
+
+    try:
+        result = bpcalc.grad(expr, at=at)
+    except BpcalcError:
+        return
+    expected = _reference_json(result)
+    assert dumps(result) == expected
+    assert "".join(chunks(result, size=1)) == expected  # any chunk size gives the same text
+    assert "".join(chunks(result, size=7)) == expected
+    assert to_dict(result) == json.loads(expected)
+
+
+def test_json_is_written_in_pieces():
+    from bpcalc.render.json import chunks
+
+    terms = 2500
+    result = bpcalc.grad("+".join(f"x{k % 10}" for k in range(terms)), at={f"x{k}": k for k in range(10)})
+    pieces = list(chunks(result, size=1000))
+    assert len(pieces) >= 2 * (terms // 1000)  # nodes and steps each in several pieces
+    assert max(len(p) for p in pieces) < len("".join(pieces)) / 3

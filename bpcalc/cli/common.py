@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -240,6 +240,22 @@ def warn(warnings: Sequence[Any]) -> None:
 def out(text: str) -> None:
     """Text on stdout, UTF-8 whatever the locale."""
     sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def out_pieces(pieces: Iterable[str], batch: int = 1 << 16) -> None:
+    """Text on stdout as it is made, some 64 KB at a time: a large JSON result is never whole
+    in memory, and a small one is one write, as with out()."""
+    write_bytes = sys.stdout.buffer.write
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= batch:
+            write_bytes("".join(held).encode("utf-8"))
+            held, size = [], 0
+    write_bytes("".join(held).encode("utf-8"))
     sys.stdout.flush()
 
 

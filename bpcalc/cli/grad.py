@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .common import (
     command,
     exit_codes,
     out,
+    out_pieces,
     point_of,
     read_source,
     say,
@@ -144,9 +146,9 @@ def grad(
                        symbolic=symbolic, exact=exact, precision=precision, max_rows=max_rows, standalone=standalone,
                        tree=tree)
         elif json_out or fmt is GradFormat.json:
-            from ..render.json import dumps
+            from ..render.json import chunks
 
-            out(dumps(result) + "\n")
+            out_pieces(chain(chunks(result), ["\n"]))
         elif tree:
             from ..render.tree import print_tree
 
