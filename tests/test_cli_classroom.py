@@ -169,7 +169,7 @@ def test_grade_jobs_same_output(folder, monkeypatch):
     assert one.exit_code == two.exit_code == 0
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 40
     assert sum(json.loads(line)["score"] == 3 for line in one.stdout.splitlines()) == 20
-    assert _invoke(folder, "grade", "hw.toml", "subs", "--jobs", "0").exit_code == 2
+    assert _invoke(folder, "grade", "hw.toml", "subs", "--jobs", "-1").exit_code == 2
 
 
 def test_key_for_a_student_scores_full_marks(folder):
