@@ -206,7 +206,7 @@ def grade(
         False, "--excel", help="Write --csv and --canvas as UTF-8 with a byte-order mark, as Excel needs."
     ),
     jobs: int | None = typer.Option(
-        None, "--jobs", min=0, metavar="N", help="Grade on N processes (default 1; 0: one per core); the output is the same.",
+        None, "--jobs", min=0, metavar="N", help="Grade on N processes (default 1; 0: one per core): the same output.",
         show_default=False,
     ),
     rtol: float | None = typer.Option(
