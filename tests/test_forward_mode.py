@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -92,3 +94,20 @@ def test_forward_mode_equals_reverse_mode(expr, x, y, z):
     assert set(t.gradient) == set(result.gradient)
     for name, reverse in result.gradient.items():
         assert math.isclose(t.gradient[name], reverse, rel_tol=1e-12, abs_tol=1e-12), (expr, name)
+
+
+# ---------------------------------------------------------------- golden: the survey example in both modes
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_survey_example_golden_tables(mode):
+    from bpcalc.render.table import tables_to_text, to_text
+
+    result = bpcalc.grad(SURVEY, at="x1=2,x2=5")
+    text = tables_to_text(tables(trace(result), width=130), 130) if mode == "forward" else to_text(result)
+    path = GOLDEN / f"survey_{mode}.txt"
+    if os.environ.get("BPCALC_REGEN_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")

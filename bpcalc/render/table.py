@@ -105,3 +105,12 @@ def to_text(result: Result, digits: int = 6, width: int = 100, max_rows: int = M
 def print_tables(tables: list[rows.Table]) -> None:
     """Plain tables (forward mode's trace, closed forms, a Hessian) laid out by Rich on stdout."""
     console().print(Group(*(_rich(table) for table in tables)))
+
+
+def tables_to_text(tables: list[rows.Table], width: int = 100) -> str:
+    """Plain tables as text at a fixed width, colour off: for files and golden tests."""
+    buffer = io.StringIO()
+    console(file=buffer, width=width, color_system=None, force_terminal=False).print(
+        Group(*(_rich(table) for table in tables))
+    )
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
