@@ -28,7 +28,8 @@ import bench  # noqa: E402  (the shapes and the point)
 
 def revision(rev: str, folder: Path):
     """bpcalc as it was at `rev`, importable as bpcalc_then."""
-    archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", rev, "bpcalc", "grammar"], capture_output=True, check=True)
+    command = ["git", "-C", str(HERE.parent), "archive", rev, "bpcalc", "grammar"]
+    archive = subprocess.run(command, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     (folder / "bpcalc").rename(folder / "bpcalc_then")
     sys.path.insert(0, str(folder))
@@ -75,7 +76,7 @@ def main() -> None:
                     for name, (engine, parse) in (("then", then), ("now", now)):
                         results[name].append(timings(engine, parse, source, repeat))
                 (f0, b0, n), (f1, b1, _) = (
-                    (min(r[0] for r in results[k]), min(r[1] for r in results[k]), results[k][0][2]) for k in ("then", "now")
+                    (min(r[0] for r in runs), min(r[1] for r in runs), runs[0][2]) for runs in results.values()
                 )
                 print(f"{shape:7} {n:>8,}   {f0 / n * 1e9:6.0f} → {f1 / n * 1e9:6.0f} ({f1 / f0:4.2f}x)"
                       f"          {b0 / n * 1e9:6.0f} → {b1 / n * 1e9:6.0f} ({b1 / b0:4.2f}x)", flush=True)
