@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import product
-from typing import Any
+from typing import Any, cast
 
 from .engine import backward, tangents
 from .errors import AnswerError, InputError, suggest
@@ -614,6 +614,231 @@ def _world_locals(bp: _Pass, wrong_values: Mapping[int, float]) -> dict[tuple[in
     return changed
 
 
+@dataclass
+class Context:
+    """What every diagnosis reads: one wrong gradient and the reverse pass as the student's
+    earlier wrong answers make it (their gradients passed down, their values in the locals).
+
+    Every candidate mistake is one change to that pass and moves j's gradient by the change
+    times a sensitivity (see _Pass.sensitivity): `moved` gives the number it would give.
+    """
+
+    bp: _Pass
+    row: Row
+    tolerance: Tolerance
+    world_local: Mapping[tuple[int, int], float]  # the locals with the student's wrong values put in
+    wrong_grads: Mapping[int, float]  # the student's wrong gradients, by node
+    earlier: list[Row]
+    expected: float = 0.0  # j's gradient in the student's world: what this step should have given
+    passed: list[float] = field(default_factory=list)  # what each node passed down (its upstream)
+    into: list[float] = field(default_factory=list)  # how far j's gradient moves per unit of a node's sum
+    out: list[float] = field(default_factory=list)  # ... per unit of what a node passes down
+    scope: list[int] = field(default_factory=list)  # the nodes whose gradient flows into j's
+    steps: list[tuple[int, int]] = field(default_factory=list)  # the steps (node, position) on the way to j
+    step_nodes: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        bp, j = self.bp, self.row.ask.node
+        received, self.passed = bp.replay(self.world_local, self.wrong_grads)
+        self.expected = received[j]
+        self.into, self.out = bp.sensitivity(j, self.world_local, self.wrong_grads)
+        self.scope = bp.above(j)
+        self.steps = [s for m in sorted({*self.scope, j}) for s in bp.incoming[m]]
+        self.step_nodes = {i for i, _ in self.steps}
+
+    def local(self, i: int, p: int) -> float:
+        """The local of step (i, p) in the student's world; asked only of recorded steps."""
+        recorded = cast(tuple, self.bp.rows[i])[p]
+        return self.world_local.get((i, p), recorded)
+
+    def moved(self, changes: Iterable[tuple[int, int, float]]) -> float:
+        """j's gradient with some locals changed, (node, position, new local), all at one level."""
+        nodes, passed, into = self.bp.nodes, self.passed, self.into
+        moves = (passed[i] * (new - self.local(i, p)) * into[nodes[i].inputs[p]] for i, p, new in changes)
+        return self.expected + sum(moves)
+
+    def matches(self, value: float) -> bool:
+        """The student's answer is this mistake's number, and the mistake changes something."""
+        return agrees(self.row.given, value, self.tolerance) and not agrees(value, self.expected, self.tolerance)
+
+
+def carried(c: Context) -> Diagnosis | None:
+    """An error carried down from the student's earlier answers: this step itself is right."""
+    row, nodes = c.row, c.bp.nodes
+    if agrees(c.expected, row.right, c.tolerance) or not agrees(row.given, c.expected, c.tolerance):
+        return None
+    relevant = {*c.scope, row.ask.node}
+    causes = [
+        r
+        for r in c.earlier
+        if (r.ask.kind == GRAD and r.ask.node in relevant)
+        or (
+            r.ask.kind == VALUE
+            and (r.ask.node in c.step_nodes or any(r.ask.node in nodes[i].inputs for i in c.step_nodes))
+        )
+    ]
+    shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
+    yours = "your answer" if len(causes) == 1 else "your answers"
+    return Diagnosis("carried", f"follows from {yours} {shown}: this step itself is right", c.expected)
+
+
+def fanout(c: Context) -> Diagnosis | None:
+    """A fan-out sum left out: only one branch (or all branches but one) of a value used several times."""
+    bp, row, nodes = c.bp, c.row, c.bp.nodes
+    j = row.ask.node
+    for m in [j] + c.scope[::-1]:
+        branches = bp.incoming[m]
+        if len(branches) < 2 or c.into[m] == 0.0:
+            continue
+        terms = [c.passed[i] * c.local(i, p) for i, p in branches]
+        total = sum(terms)
+        for (i, p), term in zip(branches, terms):
+            only = c.expected - c.into[m] * (total - term)
+            left_out = c.expected - c.into[m] * term
+            for value, text in ((only, "takes only"), (left_out, "leaves out")):
+                if text == "leaves out" and len(branches) == 2:
+                    continue  # with two branches, leaving one out is taking the other only
+                if c.matches(value):
+                    label = nodes[m].label
+                    where = row.ask.label if m == j else f"∂{row.ask.output}/∂{label}, on the way to {row.ask.label},"
+                    shown = list(reversed(terms))
+                    summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (
+                        " + …" if len(shown) > 6 else ""
+                    )
+                    count = "both branches" if len(branches) == 2 else f"all {len(branches)} branches"
+                    return Diagnosis(
+                        "fanout",
+                        f"a fan-out sum left out: {where} {text} the branch through {bp.branch(i, p)}; "
+                        f"{label} is used {bp.uses(m)}, and its gradient adds {count}: {summed} = {_num(total)}",
+                        value,
+                    )
+    return None
+
+
+def swap(c: Context) -> Diagnosis | None:
+    """The two local derivatives of a product swapped: ∂(a·b)/∂a taken as a instead of b."""
+    bp, nodes, values = c.bp, c.bp.nodes, c.bp.result.values
+    for i in sorted(c.step_nodes, reverse=True):
+        node = nodes[i]
+        if not OPERATIONS[node.op].factors or bp.rows[i] is None:
+            continue
+        a, b = node.inputs
+        va, vb = values[a], values[b]
+        if va == vb:
+            continue
+        value = c.moved((i, p, values[node.inputs[p]]) for p, loc in enumerate(bp.rows[i] or ()) if loc is not None)
+        if c.matches(value):
+            la, lb = nodes[a].label, nodes[b].label
+            return Diagnosis(
+                "swap",
+                f"the two local derivatives of the product {bp.node(i)} swapped: "
+                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, "
+                "not the other way round",
+                value,
+            )
+    return None
+
+
+def upstream(c: Context) -> Diagnosis | None:
+    """The upstream factor forgotten: the local derivative alone, or the chain restarted at a node."""
+    bp, row, nodes = c.bp, c.row, c.bp.nodes
+    j = row.ask.node
+    for m in c.scope:
+        if m == len(nodes) - 1 or c.passed[m] in (0.0, 1.0):
+            continue  # nothing to forget; a zero upstream is a local 0 ignored further up (see kinks)
+        value = c.expected + (1.0 - c.passed[m]) * c.out[m]
+        if c.matches(value):
+            direct = [p for i, p in bp.incoming[j] if i == m]
+            label = nodes[m].label
+            if direct and len(bp.incoming[j]) == 1:
+                text = f"the local derivative ∂{label}/∂{row.ask.name} = {_num(c.local(m, direct[0]))} alone"
+            else:
+                text = f"the chain restarted at {bp.node(m)}"  # with its text: the report does not list n1, n2
+            return Diagnosis(
+                "upstream",
+                f"the upstream factor forgotten: {text}; "
+                f"multiply by the upstream ∂{row.ask.output}/∂{label} = {_num(c.passed[m])}",
+                value,
+            )
+    return None
+
+
+def sign(c: Context) -> Diagnosis | None:
+    """A sign lost: a negative local derivative (a minus, a subtraction) taken as positive.
+
+    On a chain every such flip gives the same number: then all of them are named.
+    """
+    nodes = c.bp.nodes
+    flips = []
+    for i, p in sorted(c.steps, key=lambda s: (not OPERATIONS[nodes[s[0]].op].minus, -s[0], s[1])):
+        loc = c.local(i, p)
+        if not loc < 0:
+            continue
+        value = c.moved([(i, p, -loc)])
+        if c.matches(value):
+            node = nodes[i]
+            labels = [nodes[k].label for k in node.inputs]
+            formula = OPERATIONS[node.op].show(p, labels)
+            shown = formula if formula == _num(loc) else f"{formula} = {_num(loc)}"
+            flips.append((f"∂{node.label}/∂{labels[p]} = {shown}", c.bp.node(i), value))
+            if len(flips) > 4:
+                break
+    if len(flips) == 1:
+        text, where, value = flips[0]
+        return Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value)
+    if flips:
+        listed = "; ".join(f"{text} in {where}" for text, where, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
+        return Diagnosis(
+            "sign",
+            f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}",
+            flips[0][2],
+        )
+    return next(iter(_sign(c.row.given, c.expected, c.tolerance)), None)
+
+
+def kink(c: Context) -> Diagnosis | None:
+    """Another convention at a kink: each input's one-sided derivatives or their middle (the op's
+    entry names the known ones: ½ at a tie, [a ≥ b], relu'(0) = 1, abs'(0) = ±1)."""
+    bp, nodes = c.bp, c.bp.nodes
+    kinks = [k for k in bp.kinks if k in c.step_nodes]
+    for k in kinks:
+        for changes, text in _conventions(bp, k, c.local):
+            value = c.moved(changes)
+            if c.matches(value):
+                return Diagnosis("kink", f"another convention at the kink of {bp.node(k)}: {text}", value)
+    if len(kinks) < 2:
+        return None
+    # every tie split at once: the kinks may lie on one path, so replay rather than add
+    split = {
+        (k, p): 0.5
+        for k in kinks
+        if OPERATIONS[nodes[k].op].tie_split is not None
+        for p, loc in enumerate(bp.rows[k] or ())
+        if loc is not None
+    }
+    if split:
+        value = bp.replay({**c.world_local, **split}, c.wrong_grads)[0][c.row.ask.node]
+        if c.matches(value):
+            return Diagnosis(
+                "kink",
+                "another convention at the kinks: ½ to each input at every tie (--tie split, as PyTorch and JAX do)",
+                value,
+            )
+    return None
+
+
+# The mistakes looked for in a wrong gradient, in the order a report lists them: each a small
+# function of the Context that returns its Diagnosis or None. Adding one is one entry here
+# (and its kind in KINDS); an error carried down from earlier answers is judged first.
+DIAGNOSES: dict[str, Callable[[Context], Diagnosis | None]] = {
+    "fanout": fanout,
+    "swap": swap,
+    "upstream": upstream,
+    "sign": sign,
+    "kink": kink,
+}
+
+
 def _diagnose_grad(
     bp: _Pass,
     row: Row,
@@ -622,181 +847,13 @@ def _diagnose_grad(
     world_local: Mapping[tuple[int, int], float],
     earlier: list[Row],
 ) -> list[Diagnosis]:
-    """The mistakes whose numbers match a wrong gradient, judged from the student's own earlier answers.
-
-    The "world" is the reverse pass as the student's earlier wrong answers make it: their
-    gradients passed down, their values in the locals. Every candidate mistake is one change
-    to it, and moves j's gradient by the change times a sensitivity (see _Pass.sensitivity).
-    """
-    j, given = row.ask.node, row.given
-    out = row.ask.output
-    nodes, result = bp.nodes, bp.result
-    received, passed = bp.replay(world_local, wrong_grads)
-    expected = received[j]
-    into, out_sens = bp.sensitivity(j, world_local, wrong_grads)
-    scope = bp.above(j)
-    relevant = set(scope) | {j}
-    steps = [s for m in sorted(relevant) for s in bp.incoming[m]]
-    step_nodes = {i for i, _ in steps}
-
-    def local(i: int, p: int) -> float:
-        return world_local.get((i, p), bp.rows[i][p])
-
-    def moved(changes: Iterable[tuple[int, int, float]]) -> float:
-        """j's gradient with some locals changed, (node, position, new local), all at one level."""
-        return expected + sum(passed[i] * (new - local(i, p)) * into[nodes[i].inputs[p]] for i, p, new in changes)
-
-    # An error carried down from the student's earlier answers: this step itself is right.
-    if not agrees(expected, row.right, tolerance) and agrees(given, expected, tolerance):
-        causes = [
-            r
-            for r in earlier
-            if (r.ask.kind == GRAD and r.ask.node in relevant)
-            or (
-                r.ask.kind == VALUE
-                and (r.ask.node in step_nodes or any(r.ask.node in nodes[i].inputs for i in step_nodes))
-            )
-        ]
-        shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
-        yours = "your answer" if len(causes) == 1 else "your answers"
-        return [Diagnosis("carried", f"follows from {yours} {shown}: this step itself is right", expected)]
-
-    found: dict[str, Diagnosis] = {}
-
-    def matches(value: float) -> bool:
-        return agrees(given, value, tolerance) and not agrees(value, expected, tolerance)
-
-    # A fan-out sum left out: only one branch (or all branches but one) of a value used several times.
-    for m in [j] + scope[::-1]:
-        branches = bp.incoming[m]
-        if len(branches) < 2 or into[m] == 0.0 or "fanout" in found:
-            continue
-        terms = [passed[i] * local(i, p) for i, p in branches]
-        total = sum(terms)
-        for (i, p), term in zip(branches, terms):
-            only = expected - into[m] * (total - term)
-            left_out = expected - into[m] * term
-            for value, text in ((only, "takes only"), (left_out, "leaves out")):
-                if text == "leaves out" and len(branches) == 2:
-                    continue  # with two branches, leaving one out is taking the other only
-                if matches(value):
-                    label = nodes[m].label
-                    where = row.ask.label if m == j else f"∂{out}/∂{label}, on the way to {row.ask.label},"
-                    shown = list(reversed(terms))
-                    summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (
-                        " + …" if len(shown) > 6 else ""
-                    )
-                    count = "both branches" if len(branches) == 2 else f"all {len(branches)} branches"
-                    found["fanout"] = Diagnosis(
-                        "fanout",
-                        f"a fan-out sum left out: {where} {text} the branch through {bp.branch(i, p)}; "
-                        f"{label} is used {bp.uses(m)}, and its gradient adds {count}: {summed} = {_num(total)}",
-                        value,
-                    )
-                    break
-            if "fanout" in found:
-                break
-
-    # The two local derivatives of a product swapped: ∂(a·b)/∂a taken as a instead of b.
-    for i in sorted(step_nodes, reverse=True):
-        node = nodes[i]
-        if node.op != "mul" or bp.rows[i] is None:
-            continue
-        a, b = node.inputs
-        va, vb = result.values[a], result.values[b]
-        if va == vb:
-            continue
-        value = moved((i, p, result.values[node.inputs[p]]) for p, loc in enumerate(bp.rows[i]) if loc is not None)
-        if matches(value):
-            la, lb = nodes[a].label, nodes[b].label
-            found["swap"] = Diagnosis(
-                "swap",
-                f"the two local derivatives of the product {bp.node(i)} swapped: "
-                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, "
-                "not the other way round",
-                value,
-            )
-            break
-
-    # The upstream factor forgotten: the local derivative alone, or the chain restarted at a node.
-    for m in scope:
-        if m == len(nodes) - 1 or passed[m] in (0.0, 1.0):
-            continue  # nothing to forget; a zero upstream is a local 0 ignored further up (see kinks)
-        value = expected + (1.0 - passed[m]) * out_sens[m]
-        if matches(value):
-            direct = [p for i, p in bp.incoming[j] if i == m]
-            label = nodes[m].label
-            if direct and len(bp.incoming[j]) == 1:
-                text = f"the local derivative ∂{label}/∂{row.ask.name} = {_num(local(m, direct[0]))} alone"
-            else:
-                text = f"the chain restarted at {bp.node(m)}"  # with its text: the report does not list n1, n2
-            found["upstream"] = Diagnosis(
-                "upstream",
-                f"the upstream factor forgotten: {text}; multiply by the upstream ∂{out}/∂{label} = {_num(passed[m])}",
-                value,
-            )
-            break
-
-    # A sign lost: a negative local derivative (a minus, a subtraction) taken as positive. On a
-    # chain every such flip gives the same number: then all of them are named.
-    flips = []
-    for i, p in sorted(steps, key=lambda s: (nodes[s[0]].op not in ("neg", "sub"), -s[0], s[1])):
-        loc = local(i, p)
-        if not loc < 0:
-            continue
-        value = moved([(i, p, -loc)])
-        if matches(value):
-            node = nodes[i]
-            labels = [nodes[k].label for k in node.inputs]
-            formula = OPERATIONS[node.op].show(p, labels)
-            shown = formula if formula == _num(loc) else f"{formula} = {_num(loc)}"
-            flips.append((f"∂{node.label}/∂{labels[p]} = {shown}", bp.node(i), value))
-            if len(flips) > 4:
-                break
-    if len(flips) == 1:
-        text, where, value = flips[0]
-        found["sign"] = Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value)
-    elif flips:
-        listed = "; ".join(f"{text} in {where}" for text, where, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
-        found["sign"] = Diagnosis(
-            "sign",
-            f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}",
-            flips[0][2],
-        )
-    else:
-        for diagnosis in _sign(given, expected, tolerance):
-            found["sign"] = diagnosis
-
-    # Another convention at a kink: ½ at a tie, [a ≥ b], relu'(0) = 1, abs'(0) = ±1.
-    kinks = [k for k in bp.kinks if k in step_nodes]
-    for k in kinks:
-        for changes, text in _conventions(bp, k, local):
-            value = moved(changes)
-            if matches(value):
-                found["kink"] = Diagnosis("kink", f"another convention at the kink of {bp.node(k)}: {text}", value)
-                break
-        if "kink" in found:
-            break
-    if len(kinks) > 1 and "kink" not in found:
-        # every tie split at once: the kinks may lie on one path, so replay rather than add
-        split = {
-            (k, p): 0.5
-            for k in kinks
-            if OPERATIONS[nodes[k].op].tie_split is not None
-            for p, loc in enumerate(bp.rows[k])
-            if loc is not None
-        }
-        if split:
-            value = bp.replay({**world_local, **split}, wrong_grads)[0][j]
-            if matches(value):
-                found["kink"] = Diagnosis(
-                    "kink",
-                    "another convention at the kinks: ½ to each input at every tie "
-                    "(--tie split, as PyTorch and JAX do)",
-                    value,
-                )
-
-    return [found[kind] for kind in KINDS if kind in found]
+    """The mistakes whose numbers match a wrong gradient, judged from the student's own earlier answers."""
+    context = Context(bp, row, tolerance, world_local, wrong_grads, earlier)
+    first = carried(context)
+    if first is not None:
+        return [first]
+    found = [diagnosis for diagnose in DIAGNOSES.values() if (diagnosis := diagnose(context)) is not None]
+    return sorted(found, key=lambda d: KINDS.index(d.kind))
 
 
 def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, float]], str]]:

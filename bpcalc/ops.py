@@ -35,6 +35,8 @@ class Op:
     one_sided: tuple[tuple[float, float], ...] | None = None  # at a kink, per input: (from below, from above)
     piece: Callable[..., float] | None = None  # (*inputs) -> which smooth piece they are on; gradcheck's kink test
     # other rules at the kink: (the local every input gets, who uses it)
+    factors: bool = False  # its two locals are each other's input (a·b): a student may swap them
+    minus: bool = False  # it carries a minus sign a student may lose (−a, a − b)
     conventions: tuple[tuple[float, str], ...] = ()
     function: bool = True  # called as name(...); False for the infix and prefix operators
     vjp: tuple[Callable, ...] | None = None  # array ops: (δ, out, *inputs) -> contribution
@@ -223,11 +225,11 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            second=_FLAT2, exact=lambda a, b: a + b, exact_local=_ones(2)),
         Op("sub", lambda a, b: a - b, symbol="−", tex="{a} - {b}",
            local=(lambda out, a, b: 1.0, lambda out, a, b: -1.0),
-           formula=("1", "-1"), function=False,
+           formula=("1", "-1"), function=False, minus=True,
            second=_FLAT2, exact=lambda a, b: a - b, exact_local=(lambda out, a, b: 1, lambda out, a, b: -1)),
         Op("mul", lambda a, b: a * b, symbol="×", tex="{a} \\cdot {b}",
            local=(lambda out, a, b: b, lambda out, a, b: a),
-           formula=("{b}", "{a}"), function=False,
+           formula=("{b}", "{a}"), function=False, factors=True,
            second=((_zero, _one), (_one, _zero)), exact=lambda a, b: a * b),
         Op("div", lambda a, b: a / b, symbol="÷", tex="\\frac{{a}}{{b}}",
            local=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
@@ -248,7 +250,7 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            second=_FLAT1, exact=lambda a: a, exact_local=_ones(1)),
         Op("neg", lambda a: -a, symbol="−x", tex="-{a}",
            local=(lambda out, a: -1.0,),
-           formula=("-1",), function=False,
+           formula=("-1",), function=False, minus=True,
            second=_FLAT1, exact=lambda a: -a, exact_local=(lambda out, a: -1,)),
         # ---- kinks: piecewise-linear functions ----
         Op("max", lambda a, b: a if a >= b else b, tex="\\max({a}, {b})",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -731,3 +732,33 @@ def test_an_answer_in_another_case_gets_a_suggestion():
     with pytest.raises(AnswerError) as info:
         run_check("L = w*x", "w=2,x=3", "dL/dW=3")
     assert "did you mean 'w'?" in str(info.value)
+
+
+# ---------------------------------------------------------------- the table of diagnoses (issue 9)
+
+
+def test_every_diagnosis_is_a_kind_the_readme_documents():
+    from bpcalc.check import DIAGNOSES, KINDS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index("`kind` is `carried`"):][:200]
+    for kind in ("carried", *DIAGNOSES):
+        assert kind in KINDS
+        assert f"`{kind}`" in listed
+
+
+def test_a_new_diagnosis_is_one_entry(monkeypatch):
+    """A throwaway mistake, 'doubled' (the answer is twice the right step), added as one entry
+    of the table, is found and reported with no other change."""
+    from bpcalc import check as check_module
+    from bpcalc.check import DIAGNOSES, Diagnosis
+
+    def doubled(c):
+        value = 2 * c.expected
+        return Diagnosis("doubled", "the step doubled", value) if c.matches(value) else None
+
+    monkeypatch.setitem(DIAGNOSES, "doubled", doubled)
+    monkeypatch.setattr(check_module, "KINDS", check_module.KINDS + ("doubled",))
+    report = check("(x+y)*z", "x=-2,y=5,z=-4", "df/dx=-8")
+    assert [d.kind for d in report.rows[0].diagnoses] == ["doubled"]
+    assert report.rows[0].diagnoses[0].value == -8
