@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from . import render as _render  # noqa: F401  (registers a Result's notebook display)
 from .errors import BpcalcError, ExitCode, MathError
 
 if TYPE_CHECKING:

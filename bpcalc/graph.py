@@ -7,6 +7,9 @@ from typing import NamedTuple
 
 from .errors import Notice
 
+# The notebook display hooks of a Result ("bundle", "html"), registered by bpcalc.render.
+DISPLAY: dict[str, Callable[..., object]] = {}
+
 VAR = "var"  # a leaf whose value comes from the point (or from pi/e)
 CONST = "const"  # a leaf holding a number literal
 
@@ -121,18 +124,15 @@ class Result:
 
     # Jupyter shows a result as explain's stepper (the picture and the step
     # tables), with PNG, Markdown and LaTeX for other frontends. The renderer
-    # is imported only when a notebook asks, so graph.py stays plain data and
-    # `import bpcalc` imports neither Graphviz nor Rich. No _repr_svg_: IPython
-    # would store the SVG a second time beside the HTML that holds it.
+    # (render/notebook.py) fills DISPLAY when bpcalc.render is imported and is
+    # itself imported only when a notebook asks, so graph.py stays plain data
+    # and imports nothing above it. No _repr_svg_: IPython would store the SVG
+    # a second time beside the HTML that holds it.
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        from .render.notebook import bundle
-
-        return bundle(self, include, exclude)
+        return DISPLAY["bundle"](self, include, exclude)  # type: ignore[no-any-return]
 
     def _repr_html_(self) -> str:
-        from .render.notebook import html
-
-        return html(self)
+        return DISPLAY["html"](self)  # type: ignore[no-any-return]
 
     def locals(self) -> list[tuple[float | None, ...]]:
         """∂node/∂input for every node and input; None where no gradient flows."""

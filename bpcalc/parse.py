@@ -13,6 +13,7 @@ from .errors import (
     ArityError,
     AssignmentError,
     ExpressionSyntaxError,
+    InputError,
     PointError,
     UnknownFunctionError,
     suggest,
@@ -641,6 +642,39 @@ def parse_point(items: str | Mapping[str, object] | list | tuple | None) -> dict
                 raise PointError(f"'{item}' is not of the form name=value", "write e.g. --at x=-2,y=5,w=[0.5,-0.3]")
             _put(point, name, _to_value(name, value))
     return point
+
+
+def read_values(path: str | os.PathLike[str]) -> dict[str, object]:
+    """A values file (--values): a JSON object of names to numbers or nested lists of numbers, for parse_point.
+
+    Text such as "3" is refused: a number in quotes is a mistake in a data file.
+    """
+    import json
+
+    from .files import loads_json, read_text
+
+    text = read_text(path, kind="values")
+    try:
+        data = loads_json(text)
+    except ValueError as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise InputError(f'{path} must hold a JSON object of names to values, as in {{"w": [0.5, -0.3], "y": 1}}')
+    for name, value in data.items():
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                shown = json.dumps(item)[:40]
+                raise InputError(
+                    f"{path}: the value of {name[:40]} holds the text {shown}, not a number: "
+                    "write numbers without quotes"
+                )
+    return data
 
 
 def split_outside_brackets(text: str, separators: str = ",") -> list[str]:

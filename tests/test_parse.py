@@ -693,3 +693,26 @@ def test_an_empty_item_in_the_point_is_an_error(text):
     with pytest.raises(PointError) as info:
         parse_point(text)
     assert "empty item" in str(info.value)
+
+# ---------------------------------------------------------------- values files (--values)
+
+
+def test_read_values_gives_the_object_for_parse_point(tmp_path):
+    from bpcalc.parse import parse_point, read_values
+
+    path = tmp_path / "v.json"
+    path.write_text('{"w": [0.5, -0.3], "y": 1}', encoding="utf-8")
+    point = parse_point(read_values(path))
+    assert point["y"] == 1.0 and list(point["w"]) == [0.5, -0.3]
+
+
+@pytest.mark.parametrize("text, words", [("[1, 2]", "must hold a JSON object"), ("{", "is not JSON"),
+                                         ("[" * 100_000, "nested too deeply")])
+def test_read_values_refuses_what_is_not_an_object(tmp_path, text, words):
+    from bpcalc.errors import InputError
+    from bpcalc.parse import read_values
+
+    path = tmp_path / "v.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=words):
+        read_values(path)

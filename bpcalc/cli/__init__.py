@@ -8,7 +8,6 @@ and one line in COMMANDS below.
 """
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
@@ -63,7 +62,7 @@ def build(names: list[str] | None = None) -> typer.Typer:
     built.callback()(_main)
     chosen = list(COMMANDS) if names is None else names
     for module in dict.fromkeys(COMMANDS[name] for name in chosen):
-        importlib.import_module(f"{__name__}.{module}")
+        __import__(f"{__name__}.{module}")  # not importlib.import_module: -X importtime sees this
     for name in chosen:
         callback, settings = REGISTERED[name]
         built.command(**{"cls": ExprCommand, **settings})(callback)  # EXPR may start with '-': see sort_words

@@ -5,13 +5,13 @@ result to a renderer in bpcalc/render/check_*.py.
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from ..errors import BpcalcError, ExitCode, InputError
+from ..render.progress import PROGRESS_AT
 from .common import (
     AT_OPTION,
     DEBUG_OPTION,
@@ -26,12 +26,6 @@ from .common import (
     warn,
     write,
 )
-
-CHECK_OPTIONS = {
-    "--at", "--expect", "--answers", "--assignment", "--file", "--rtol", "--atol", "--places",
-    "--tie", "--json", "--precision", "--debug", "--help",
-}
-PROGRESS_AT = 20  # submissions before `grade` shows a progress bar on a terminal
 
 
 @command(
@@ -100,7 +94,7 @@ def check(
                 raise InputError("--assignment needs the student's answers: add --answers FILE")
             ok = check_assignment(assignment, answers, settings, tie_rule, json_out, precision)
         else:
-            source = read_source(expr, file, command="check", options=CHECK_OPTIONS)
+            source = read_source(expr, file)
             ok = check_answers(source, at, expect, answers, settings, tie_rule, json_out, precision)
         if not ok:
             raise typer.Exit(int(ExitCode.WRONG))
@@ -260,25 +254,16 @@ def grade(
                 )
         except BpcalcError as exc:
             if gradescope is not None:  # the student still sees why on Gradescope
-                from ..render.check_json import dumps
+                from ..render.check_json import dumps, gradescope_unreadable
 
-                reason = f"{exc.message}: {exc.hint}" if exc.hint else exc.message
-                failed = {"score": 0, "output": f"Your submission could not be graded: {reason}", "tests": []}
-                write(gradescope, dumps(failed) + "\n")
+                write(gradescope, dumps(gradescope_unreadable(exc)) + "\n")
             raise
-        show = progress if progress is not None else (len(files) >= PROGRESS_AT and sys.stderr.isatty())
-        if show:
-            from rich.console import Console
-            from rich.progress import Progress
+        from ..render.progress import bar
 
-            with Progress(console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("grading", total=len(files))
-                graded = grade_all(
-                    homework, files, progress=lambda n: bar.update(task, completed=n),
-                    roster=students.students if students else None, jobs=processes,
-                )
-        else:
-            graded = grade_all(homework, files, roster=students.students if students else None, jobs=processes)
+        with bar(len(files), progress) as tick:
+            graded = grade_all(
+                homework, files, progress=tick, roster=students.students if students else None, jobs=processes
+            )
         for g in graded:
             if g.error is not None:
                 say(f"error: {g.path}: {g.error} (not graded; the others are)")

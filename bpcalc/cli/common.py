@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from typer.core import TyperCommand
+from typer.main import get_current_context
 
 from ..errors import BpcalcError, ExitCode, InputError, IOFault, suggest
 from ..text import visible
@@ -134,8 +135,19 @@ MAX_WARNINGS = 20  # on stderr; the JSON has every one
 _POINT_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=\s]+")
 
 
-def read_source(words: Sequence[str] | None, file: Path | None, *, command: str, options: set[str]) -> str:
-    """The program: EXPR (one word), '-' for standard input, or --file; `options` are the command's own."""
+def read_source(
+    words: Sequence[str] | None, file: Path | None, *, command: str | None = None, options: Iterable[str] | None = None
+) -> str:
+    """The program: EXPR (one word), '-' for standard input, or --file.
+
+    `command` and `options` (its own option names) default to the running command's, read from Click.
+    """
+    ctx = get_current_context(silent=True)
+    if command is None:
+        command = ctx.info_name if ctx is not None else "grad"
+    if options is None:
+        options = _option_names(ctx.command.get_params(ctx)) if ctx is not None else ()
+    options = set(options)
     # Every word here is EXPR (sort_words sent mistyped options back as usage errors);
     # one of the command's own options among them came after '--', which ends the options.
     for word in words or ():
@@ -178,38 +190,10 @@ def read_source(words: Sequence[str] | None, file: Path | None, *, command: str,
     return expr
 
 
-def read_values(path: Path) -> dict[str, Any]:
-    """A --values file: a JSON object of names to numbers or nested lists of numbers (text such as "3" is refused)."""
-    import json
-
-    from ..files import loads_json, read_text
-
-    text = read_text(path, kind="values")
-    try:
-        data = loads_json(text)
-    except ValueError as exc:
-        raise InputError(f"{path} is not JSON: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{path} is not JSON we can read: nested too deeply") from None
-    if not isinstance(data, dict):
-        raise InputError(f'{path} must hold a JSON object of names to values, as in {{"w": [0.5, -0.3], "y": 1}}')
-    for name, value in data.items():
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, str):
-                shown = json.dumps(item)[:40]
-                raise InputError(
-                    f"{path}: the value of {name[:40]} holds the text {shown}, not a number: "
-                    "write numbers without quotes"
-                )
-    return data
-
-
 def point_of(at: Sequence[str] | None, values: Path | None) -> list[Any]:
     """The --at items, then the --values file's object."""
+    from ..parse import read_values
+
     return list(at or []) + ([read_values(values)] if values is not None else [])
 
 
@@ -267,6 +251,21 @@ def write(path: str, text: str) -> None:
     from ..files import write_atomic
 
     write_atomic(path, text.encode("utf-8"))
+
+
+def show(result: Any, options: Any, output: str | None = None) -> None:
+    """A Result in the format options.format names, to stdout or to the file `output`; the format's notes on stderr."""
+    from ..render import notes, render
+
+    data = render(result, options)
+    for note in notes(result, options):
+        say(f"warning: {note}")
+    if not isinstance(data, (str, bytes)):  # pieces of a large text, written as they are made
+        if output is None:
+            out_pieces(data)
+            return
+        data = "".join(data)
+    write_bytes(data.encode("utf-8") if isinstance(data, str) else data, output)
 
 
 def write_bytes(data: bytes, output: str | None) -> None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from ..errors import InputError
+from ..render import FORMATS, Options, formats
 from .common import (
     AT_OPTION,
     DEBUG_OPTION,
@@ -20,41 +20,24 @@ from .common import (
     Tie,
     command,
     exit_codes,
-    out,
-    out_pieces,
     point_of,
     read_source,
-    say,
+    show,
     warn,
-    write_bytes,
 )
 
-
-class GradFormat(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    latex = "latex"
+# --format's choices and their help, from the registry of formats (bpcalc/render/__init__.py)
+GradFormat = Enum("GradFormat", {f.name: f.name for f in formats("grad")}, type=str)  # type: ignore[misc]
+GraphFormat = Enum("GraphFormat", {f.name: f.name for f in formats("graph")}, type=str)  # type: ignore[misc]
+GRAD_FORMATS_HELP = "; ".join(f.help for f in formats("grad")) + "."
+_graph_helps = [f.help for f in formats("graph")]
+GRAPH_FORMATS_HELP = f"{', '.join(_graph_helps[:-1])} or {_graph_helps[-1]}. Default: from -o, else dot."
 
 
 class Mode(str, Enum):
     reverse = "reverse"
     forward = "forward"
 
-
-class GraphFormat(str, Enum):
-    svg = "svg"
-    png = "png"
-    pdf = "pdf"
-    dot = "dot"
-    mermaid = "mermaid"
-
-
-GRAD_OPTIONS = {"--at", "--values", "--wrt", "--json", "--format", "--standalone", "--tree", "--file", "--tie",
-                "--precision", "--max-rows", "--mode", "--symbolic", "--exact", "--debug",
-                "--help"}  # for "did you mean" on a mistyped option
-GRAPH_OPTIONS = {"--at", "--values", "--file", "--output", "--format", "--tie", "--precision", "--max-nodes", "--debug",
-                 "--help"}
 
 
 @command(
@@ -93,11 +76,7 @@ def grad(
     json_out: bool = typer.Option(
         False, "--json", help="Print one JSON object (schema in the README) instead of tables."
     ),
-    fmt: GradFormat = typer.Option(
-        GradFormat.table,
-        "--format",
-        help="table; json (as --json); markdown (the tables); latex (the chain rule, with numbers).",
-    ),
+    fmt: GradFormat = typer.Option(GradFormat["table"], "--format", help=GRAD_FORMATS_HELP),
     standalone: bool = typer.Option(
         False, "--standalone", help="With --format latex: a whole document, ready for pdflatex."
     ),
@@ -127,9 +106,9 @@ def grad(
 ) -> None:
     """Compute every node's value and gradient, and show backpropagation step by step."""
     with exit_codes(debug):
-        check_grad_format(json_out, fmt, standalone, tree)
-        check_modes(mode, symbolic, exact, json_out or fmt is GradFormat.json, fmt, tree)
-        source = read_source(expr, file, command="grad", options=GRAD_OPTIONS)
+        name = grad_format(json_out, fmt.value, standalone, tree)
+        check_modes(mode, symbolic, exact, name == "json", fmt, tree)
+        source = read_source(expr, file)
         from .. import grad as compute
 
         point: Any = point_of(at, values)
@@ -142,29 +121,11 @@ def grad(
         if mode is not Mode.reverse or symbolic or exact:
             from .modes import show_modes
 
-            show_modes(result, point, wrt, json_out or fmt is GradFormat.json, fmt.value, forward=mode is Mode.forward,
+            show_modes(result, point, wrt, name == "json", fmt.value, forward=mode is Mode.forward,
                        symbolic=symbolic, exact=exact, precision=precision, max_rows=max_rows, standalone=standalone,
                        tree=tree)
-        elif json_out or fmt is GradFormat.json:
-            from ..render.json import chunks
-
-            out_pieces(chain(chunks(result), ["\n"]))
-        elif tree:
-            from ..render.tree import print_tree
-
-            print_tree(result, precision, max_rows)
-        elif fmt is GradFormat.markdown:
-            from ..render.markdown import render as markdown
-
-            out(markdown(result, precision, max_rows))
-        elif fmt is GradFormat.latex:
-            from ..render.latex import render as latex
-
-            out(latex(result, precision, standalone))
         else:
-            from ..render.table import print_result
-
-            print_result(result, precision, max_rows)
+            show(result, Options(format=name, digits=precision, max_rows=max_rows, standalone=standalone))
 
 
 def check_modes(mode: Mode, symbolic: bool, exact: bool, as_json: bool, fmt: GradFormat, tree: bool) -> None:
@@ -177,20 +138,15 @@ def check_modes(mode: Mode, symbolic: bool, exact: bool, as_json: bool, fmt: Gra
         raise InputError(f"{chosen} shows tables or JSON: drop --tree or --format {fmt.value}")
 
 
-def check_grad_format(json_out: bool, fmt: GradFormat, standalone: bool, tree: bool) -> None:
-    """Refuse option combinations that ask for two outputs at once."""
-    asked = (("--json", json_out), (f"--format {fmt.value}", fmt is not GradFormat.table), ("--tree", tree))
+def grad_format(json_out: bool, fmt: str, standalone: bool, tree: bool) -> str:
+    """The format --json, --format and --tree ask for; refuse combinations that ask for two at once."""
+    asked = (("--json", json_out), (f"--format {fmt}", fmt != "table"), ("--tree", tree))
     chosen = [name for name, on in asked if on]
     if len(chosen) > 1 and chosen != ["--json", "--format json"]:
         raise InputError(f"{' and '.join(chosen)} ask for different outputs: choose one")
-    if standalone and fmt is not GradFormat.latex:
+    if standalone and fmt != "latex":
         raise InputError("--standalone makes a whole LaTeX document: use it with --format latex")
-
-
-IMAGE_SUFFIXES = {
-    ".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"
-}
-MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges: beyond it a renderer refuses the chart
+    return "json" if json_out else "tree" if tree else fmt
 
 
 @command(
@@ -216,10 +172,7 @@ def graph(
         help="Write to PATH; its suffix (.svg .png .pdf .dot .mmd) gives the format. Without it, text goes to stdout.",
         show_default=False,
     ),
-    fmt: GraphFormat | None = typer.Option(
-        None, "--format", help="svg, png, pdf (drawn by Graphviz), dot or mermaid (text). Default: from -o, else dot.",
-        show_default=False,
-    ),
+    fmt: GraphFormat | None = typer.Option(None, "--format", help=GRAPH_FORMATS_HELP, show_default=False),
     file: Path | None = FILE_OPTION,
     values: Path | None = VALUES_OPTION,
     tie: Tie = TIE_OPTION,
@@ -234,44 +187,32 @@ def graph(
 ) -> None:
     """Draw the computational graph: each edge with its value (green) and the gradient passed back along it (red)."""
     with exit_codes(debug):
-        kind = graph_format(fmt, output)
-        source = read_source(expr, file, command="graph", options=GRAPH_OPTIONS)
+        kind = graph_format(fmt.value if fmt is not None else None, output)
+        source = read_source(expr, file)
         from .. import grad as compute
 
         result = compute(source, at=point_of(at, values), tie=tie.value)
-        warn([w for w in result.warnings if w.kind != "kink"])  # kinks are marked in the picture
-        if kind == "mermaid":
-            from ..render.mermaid import render as mermaid
+        options = Options(format=kind, digits=precision, max_nodes=max_nodes)
+        warn([w for w in result.warnings if not (FORMATS[kind].marks_kinks and w.kind == "kink")])
+        if FORMATS[kind].binary and output in (None, "-") and sys.stdout.isatty():
+            from ..render.dot import check_size
 
-            data = mermaid(result, precision).encode("utf-8")
-            uses = sum(len(node.inputs) for node in result.graph.nodes)
-            if uses + 1 > MERMAID_MAX_EDGES:
-                say(f"warning: {uses + 1} edges: Mermaid draws at most {MERMAID_MAX_EDGES} "
-                    "unless its maxEdges is raised")
-        elif kind == "dot":
-            from ..render.dot import source as dot_source
-
-            data = dot_source(result, precision).encode("utf-8")
-        else:
-            from ..render.dot import check_size, draw
-
-            check_size(result, max_nodes)
-            if output in (None, "-") and sys.stdout.isatty() and kind != "svg":
-                raise InputError(f"a {kind.upper()} image is not for the terminal: give a file, e.g. -o graph.{kind}")
-            data = draw(result, kind, precision)
-        write_bytes(data, output)
+            check_size(result, max_nodes)  # the larger problem first
+            raise InputError(f"a {kind.upper()} image is not for the terminal: give a file, e.g. -o graph.{kind}")
+        show(result, options, output)
 
 
-def graph_format(fmt: GraphFormat | None, output: str | None) -> str:
+def graph_format(fmt: str | None, output: str | None) -> str:
     """The format asked for with --format, else the one -o's suffix names, else DOT text."""
     if fmt is not None:
-        return fmt.value
+        return fmt
     if output is None or output == "-":
         return "dot"
     suffix = Path(output).suffix.lower()
-    if suffix not in IMAGE_SUFFIXES:
+    by_suffix = {suffix: f.name for f in formats("graph") for suffix in f.suffixes}
+    if suffix not in by_suffix:
         raise InputError(
-            f"cannot tell the format from '{output}': use a name ending in {', '.join(IMAGE_SUFFIXES)}",
-            "or give --format svg|png|pdf|dot|mermaid",
+            f"cannot tell the format from '{output}': use a name ending in {', '.join(by_suffix)}",
+            f"or give --format {'|'.join(f.name for f in formats('graph'))}",
         )
-    return IMAGE_SUFFIXES[suffix]
+    return by_suffix[suffix]

@@ -8,8 +8,6 @@ import typer
 from ..errors import ExitCode
 from .common import AT_OPTION, DEBUG_OPTION, FILE_OPTION, TIE_OPTION, Tie, command, exit_codes, out, read_source, warn
 
-GRADCHECK_OPTIONS = {"--at", "--wrt", "--file", "--tie", "--json", "--precision", "--debug", "--help"}
-
 
 @command(
     context_settings={"ignore_unknown_options": True},
@@ -39,7 +37,7 @@ def gradcheck(
 ) -> None:
     """Compare every backprop gradient with central differences; at a kink, with the one-sided derivatives."""
     with exit_codes(debug):
-        source = read_source(expr, file, command="gradcheck", options=GRADCHECK_OPTIONS)
+        source = read_source(expr, file)
         from ..gradcheck import gradcheck as run_gradcheck
 
         checked = run_gradcheck(source, at or [], wrt=wrt, tie=tie.value)

@@ -1,6 +1,92 @@
-"""Renderers: each module turns a Result into one output format."""
+"""Renderers: each module turns a Result into one output format.
+
+FORMATS is the registry of the formats a Result is shown in: each entry names the
+function that makes it, `module:function` in this package, with the one signature
+`(result, options) -> str | bytes` (JSON's comes as an iterator of text pieces, so that a
+large result is written as it is made); `render(result, options)` calls the one that
+`options.format` names. A new format is a module and one line in FORMATS (and a line in
+the README, which a test checks). Modules are imported only when their format is used,
+so that the JSON path never imports Rich or Graphviz.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..graph import DISPLAY
+
+if TYPE_CHECKING:
+    from ..graph import Result
 
 ARRAY_ITEMS = 12  # arrays with more elements are shown shortened
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a renderer may be asked for; each format reads the fields it needs."""
+
+    format: str = "table"
+    digits: int = 6  # significant digits shown (JSON is exact)
+    max_rows: int = 400  # rows per table (or tree) before the middle is elided; 0 shows all
+    standalone: bool = False  # latex: a whole document
+    max_nodes: int = 1000  # images: refuse larger graphs (the layout takes long); 0: no limit
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format of a Result."""
+
+    name: str  # as --format takes it
+    renderer: str  # "module:function" in bpcalc.render: (result, options) -> str | bytes
+    help: str  # its words in --format's help
+    commands: tuple[str, ...] = ()  # the commands whose --format offers it
+    suffixes: tuple[str, ...] = ()  # file names that ask for it (bpcalc graph -o)
+    marks_kinks: bool = False  # the output marks kinks itself, so they are not warned about
+    binary: bool = False  # bytes that a terminal cannot show
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("table", "table:output", "table", ("grad",)),
+        Format("json", "json:output", "json (as --json)", ("grad",)),
+        Format("markdown", "markdown:output", "markdown (the tables)", ("grad",)),
+        Format("latex", "latex:output", "latex (the chain rule, with numbers)", ("grad",)),
+        Format("tree", "tree:output", "the graph as a tree (--tree)"),
+        Format("svg", "dot:image", "svg", ("graph",), (".svg",), marks_kinks=True),
+        Format("png", "dot:image", "png", ("graph",), (".png",), marks_kinks=True, binary=True),
+        Format("pdf", "dot:image", "pdf (drawn by Graphviz)", ("graph",), (".pdf",), marks_kinks=True, binary=True),
+        Format("dot", "dot:output", "dot", ("graph",), (".dot", ".gv"), marks_kinks=True),
+        Format("mermaid", "mermaid:output", "mermaid (text)", ("graph",), (".mmd", ".mermaid"), marks_kinks=True),
+    )
+}
+
+
+def formats(command: str) -> list[Format]:
+    """The formats a command's --format offers, in the registry's order."""
+    return [f for f in FORMATS.values() if command in f.commands]
+
+
+def _module(spec: str) -> Any:
+    # __import__ rather than importlib.import_module, so that -X importtime (and the
+    # start-up tests that read it) sees the renderer's module
+    return __import__(f"{__name__}.{spec.partition(':')[0]}", fromlist=("output",))
+
+
+def _function(spec: str, name: str) -> Any:
+    return getattr(_module(spec), spec.partition(":")[2] or name)
+
+
+def render(result: Result, options: Options) -> str | bytes | Iterator[str]:
+    """The result in the format `options.format` names."""
+    return _function(FORMATS[options.format].renderer, "output")(result, options)  # type: ignore[no-any-return]
+
+
+def notes(result: Result, options: Options) -> list[str]:
+    """Warnings about the output itself (as Mermaid's edge limit), from the module's `notes` if it has one."""
+    found = getattr(_module(FORMATS[options.format].renderer), "notes", None)
+    return list(found(result, options)) if found is not None else []
 
 
 def number(value, digits: int = 6) -> str:
@@ -22,3 +108,13 @@ def number(value, digits: int = 6) -> str:
         rows = [[rows[0][k:k + size] for k in range(0, len(rows[0]), size)]]
         rows = [[f"[{', '.join(row)}]" for row in rows[0]]]
     return f"[{', '.join(rows[0])}]"
+
+
+def _notebook(name: str) -> Any:
+    def hook(*args: Any) -> Any:
+        return getattr(_module("notebook"), name)(*args)  # imported when a notebook first shows a result
+
+    return hook
+
+
+DISPLAY.update(bundle=_notebook("bundle"), html=_notebook("html"))

@@ -11,6 +11,7 @@ from .json import number, warning
 if TYPE_CHECKING:
     from ..assignment import Assignment, Graded
     from ..check import Check, Row
+    from ..errors import BpcalcError
     from ..gradcheck import GradCheck
 
 
@@ -158,6 +159,12 @@ def gradescope(graded: Graded, digits: int = 6) -> dict[str, Any]:
     if graded.notes:
         output += "\n" + "\n".join(graded.notes)
     return {"score": _score(graded.score), "output": output, "tests": tests}
+
+
+def gradescope_unreadable(exc: BpcalcError) -> dict[str, Any]:
+    """Gradescope's results.json when the submission cannot be graded at all: the student still sees why."""
+    reason = f"{exc.message}: {exc.hint}" if exc.hint else exc.message
+    return {"score": 0, "output": f"Your submission could not be graded: {reason}", "tests": []}
 
 
 def key_dict(assignment: Assignment) -> dict[str, Any]:

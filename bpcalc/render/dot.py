@@ -14,7 +14,7 @@ from ..errors import BpcalcError, ExitCode, InputError
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import visible
-from . import number
+from . import Options, number
 
 VALUE = "#1a7f37"  # green: forward values
 GRAD = "#cf222e"  # red: gradients
@@ -285,3 +285,14 @@ class GraphvizError(BpcalcError):
     """The dot program ran and failed on text bpcalc wrote: a bug, or a broken Graphviz."""
 
     exit_code = ExitCode.INTERNAL
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry for DOT text."""
+    return source(result, options.digits)
+
+
+def image(result: Result, options: Options) -> bytes:
+    """The registry's entry for svg, png and pdf: refused beyond options.max_nodes nodes."""
+    check_size(result, options.max_nodes)
+    return draw(result, options.format, options.digits)

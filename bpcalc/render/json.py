@@ -7,6 +7,7 @@ from typing import Any
 
 from ..graph import Result
 from ..ops import OPERATIONS
+from . import Options
 
 SCHEMA = "bpcalc.grad/1"
 _EXACT_INT = 2**53
@@ -142,3 +143,8 @@ def warning(notice) -> dict[str, Any]:
         entry["one_sided"] = [list(pair) for pair in notice.one_sided]
     return entry
 
+
+def output(result: Result, options: Options) -> Iterator[str]:
+    """The registry's entry: one JSON object and a new line, in pieces as they are made (see chunks)."""
+    yield from chunks(result)
+    yield "\n"

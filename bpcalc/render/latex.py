@@ -11,7 +11,7 @@ import re
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import visible
-from . import number
+from . import Options, number
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shortened with \cdots
 PER_LINE = 3  # terms of a sum on one line before it is broken
@@ -262,3 +262,7 @@ def render(result: Result, digits: int = 6, standalone: bool = False) -> str:
     ]
     return "\n".join(body) + "\n"
 
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry."""
+    return render(result, options.digits, options.standalone)

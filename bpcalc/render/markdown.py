@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..graph import Result
+from . import Options
 from . import rows as tables_of
 
 # Columns whose cells are program text: shown as code, so `*` and `_` stay literal.
@@ -43,3 +44,8 @@ def table(t: tables_of.Table) -> str:
 def render(result: Result, digits: int = 6, max_rows: int = tables_of.MAX_ROWS) -> str:
     """The forward, backward and summary tables, separated by blank lines."""
     return "\n".join(table(t) for t in tables_of.tables(result, digits, max_rows))
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry."""
+    return render(result, options.digits, options.max_rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..graph import CONST, VAR, Result
 from ..text import visible
-from . import number
+from . import Options, number
 from .dot import GRAD, KINK, VALUE, caption, edges, fan_out, kinks, symbol
 
 
@@ -97,3 +97,19 @@ def render(result: Result, digits: int = 6) -> str:
     if marked:
         lines.append(f"  class {','.join(f'n{i}' for i in sorted(marked))} kink")
     return "\n".join(lines) + "\n"
+
+
+MAX_EDGES = 500  # Mermaid's default maxEdges: beyond it a renderer refuses the chart
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry."""
+    return render(result, options.digits)
+
+
+def notes(result: Result, options: Options) -> list[str]:
+    """Mermaid's own limit: more edges than its default maxEdges are not drawn."""
+    edges = sum(len(node.inputs) for node in result.graph.nodes) + 1  # and the edge to the output
+    if edges > MAX_EDGES:
+        return [f"{edges} edges: Mermaid draws at most {MAX_EDGES} unless its maxEdges is raised"]
+    return []

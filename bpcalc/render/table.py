@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 import os
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 
 from ..graph import Result
-from . import rows
+from . import Options, rows
 from .rows import MAX_ROWS
 
 # The course draws values in green and gradients in red.
@@ -72,18 +73,22 @@ class _Console(Console):
     """Rich's console, except that output to a file or pipe has no trailing spaces
     (Rich pads every line of a table to its width)."""
 
+    def text(self, *objects: Any, **kwargs: Any) -> str:
+        """What print() writes, as a string."""
+        with self.capture() as captured:
+            super().print(*objects, **kwargs)
+        text = captured.get()
+        return text if self.is_terminal else "\n".join(line.rstrip(" ") for line in text.split("\n"))
+
     def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
         if self.is_terminal:
             super().print(*objects, **kwargs)
             return
-        with self.capture() as captured:
-            super().print(*objects, **kwargs)
-        text = captured.get()
-        self.file.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
+        self.file.write(self.text(*objects, **kwargs))
         self.file.flush()
 
 
-def console(**options) -> Console:
+def console(**options: Any) -> _Console:
     """A console for our tables: cells are plain text (a formula such as [a > b] is not
     Rich markup), and NO_COLOR turns off every style, bold included, not only colour."""
     if os.environ.get("NO_COLOR"):
@@ -114,3 +119,8 @@ def tables_to_text(tables: list[rows.Table], width: int = 100) -> str:
         Group(*(_rich(table) for table in tables))
     )
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry: what print_result prints, as text (colour and width from stdout)."""
+    return console().text(render(result, options.digits, options.max_rows))

@@ -10,7 +10,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..graph import CONST, VAR, Result
-from . import number
+from . import Options, number
 from .rows import MAX_ROWS, TEXT_WIDTH
 from .table import GRAD, VALUE, console
 
@@ -74,3 +74,8 @@ def render(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Tree:
 
 def print_tree(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> None:
     console().print(render(result, digits, max_rows))
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry: the tree as the terminal shows it."""
+    return console().text(render(result, options.digits, options.max_rows))
