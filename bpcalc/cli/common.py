@@ -255,11 +255,15 @@ def write(path: str, text: str) -> None:
 
 def show(result: Any, options: Any, output: str | None = None) -> None:
     """A Result in the format options.format names, to stdout or to the file `output`; the format's notes on stderr."""
-    from ..render import notes, render
+    from ..render import FORMATS, notes, render
 
     data = render(result, options)
     for note in notes(result, options):
         say(f"warning: {note}")
+    if isinstance(data, str) and FORMATS[options.format].terminal and output is None:
+        sys.stdout.write(data)  # in the terminal's encoding, as Rich prints
+        sys.stdout.flush()
+        return
     if not isinstance(data, (str, bytes)):  # pieces of a large text, written as they are made
         if output is None:
             out_pieces(data)

@@ -22,8 +22,6 @@ from .common import (
     warn,
 )
 
-EXPLAIN_OPTIONS = {"--at", "--values", "--file", "--output", "--tie", "--precision", "--max-nodes", "--debug", "--help"}
-
 
 @command(
     context_settings={"ignore_unknown_options": True},  # so "-x^2" is an expression, not an option
@@ -59,7 +57,7 @@ def explain(
 ) -> None:
     """Step through backpropagation: forward one node at a time, then back one contribution at a time."""
     with exit_codes(debug):
-        source = read_source(expr, file, command="explain", options=EXPLAIN_OPTIONS)
+        source = read_source(expr, file)
         from .. import grad as compute
 
         result = compute(source, at=point_of(at, values), tie=tie.value)

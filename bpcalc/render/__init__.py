@@ -44,16 +44,17 @@ class Format:
     suffixes: tuple[str, ...] = ()  # file names that ask for it (bpcalc graph -o)
     marks_kinks: bool = False  # the output marks kinks itself, so they are not warned about
     binary: bool = False  # bytes that a terminal cannot show
+    terminal: bool = False  # text for the terminal: written in its encoding, as Rich prints (else UTF-8)
 
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("table", "table:output", "table", ("grad",)),
+        Format("table", "table:output", "table", ("grad",), terminal=True),
         Format("json", "json:output", "json (as --json)", ("grad",)),
         Format("markdown", "markdown:output", "markdown (the tables)", ("grad",)),
         Format("latex", "latex:output", "latex (the chain rule, with numbers)", ("grad",)),
-        Format("tree", "tree:output", "the graph as a tree (--tree)"),
+        Format("tree", "tree:output", "the graph as a tree (--tree)", terminal=True),
         Format("svg", "dot:image", "svg", ("graph",), (".svg",), marks_kinks=True),
         Format("png", "dot:image", "png", ("graph",), (".png",), marks_kinks=True, binary=True),
         Format("pdf", "dot:image", "pdf (drawn by Graphviz)", ("graph",), (".pdf",), marks_kinks=True, binary=True),
