@@ -92,7 +92,7 @@ def build(
 ) -> list[str]:
     """Write the autograder zip for an assignment; returns the names in it."""
     from .assignment import load_assignment
-    from .atomic import write_file
+    from .files import write_file
 
     if visibility not in VISIBILITIES:
         raise InputError(f"--visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
@@ -323,7 +323,7 @@ def results(root: Path, config: dict[str, Any], started: float) -> dict[str, Any
 
 def run(root: str | Path | None = None) -> int:
     """Grade the submission under root (default $AUTOGRADER_ROOT or /autograder); the exit code."""
-    from .atomic import write_file
+    from .files import write_file
     from .render.check_json import dumps
 
     started = time.monotonic()

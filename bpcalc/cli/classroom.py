@@ -106,8 +106,8 @@ def variants(
         if (students is None) == (n is None):
             raise InputError("give either --students ROSTER or --n N")
         from ..assignment import load_assignment
-        from ..atomic import write_file, write_folder
         from ..export import exporters, make_variants
+        from ..files import write_file, write_folder
 
         homework = load_assignment(assignment)
         roster = None

@@ -63,7 +63,7 @@ def explain(
         result = compute(source, at=point_of(at, values), tie=tie.value)
         others = [w for w in result.warnings if w.kind != "kink"]  # kinks are marked on their steps
         if output is not None:
-            from ..atomic import write_file
+            from ..files import write_file
             from ..render.explain_html import render
 
             warn(others)
