@@ -179,6 +179,14 @@ class AnswerError(BpcalcError):
         super().__init__(f"{path}: {message}" if path else message, hint)
 
 
+def install_hint(package: str, extra: str) -> str:
+    """How to install an optional dependency, in commands that work today: bpcalc is not on the package index."""
+    return (
+        f"pip install {package} "
+        f'(from a checkout of bpcalc: pip install ".[{extra}]"; under pipx: pipx inject bpcalc {package})'
+    )
+
+
 def suggest(name: str, choices: Iterable[str]) -> str | None:
     """The choice closest to a mistyped name, as Typer does for commands."""
     import difflib  # only on the error path

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import TIES
-from .errors import BpcalcError, ExitCode, InputError, suggest
+from .errors import BpcalcError, ExitCode, InputError, install_hint, suggest
 from .graph import CONST, VAR, Graph, Result
 from .ops import CONSTANTS
 
-INSTALL = 'pip install "bpcalc[symbolic]"'
+INSTALL = install_hint("sympy", "symbolic")
 MAX_NODES = 5_000  # graph nodes: SymPy recurses over expressions, so deep inputs are refused up front
 MAX_TREE = 5_000  # terms of the output written out as a tree (shared subexpressions counted each time)
 MAX_DERIVATIVE_TREE = 60_000  # the same for a derivative, before count_ops, cse and simplify walk it
@@ -50,7 +50,7 @@ def load_sympy() -> Any:
     try:
         import sympy  # type: ignore[import-untyped]
     except ImportError:
-        raise InputError(f"symbolic derivatives need SymPy: {INSTALL}", "or pip install sympy") from None
+        raise InputError(f"symbolic derivatives need SymPy: {INSTALL}") from None
     return sympy
 
 

@@ -38,7 +38,7 @@ DIFF_OPTIONS = {"--wrt", "--format", "--json", "--keep-names", "--stats", "--sta
         '  bpcalc diff "q = x + y; f = q * z" --keep-names\n\n'
         '  bpcalc diff "l1 = 4*l0*(1-l0); l2 = 4*l1*(1-l1); l3 = 4*l2*(1-l2)" --stats\n\n'
         '  bpcalc diff "sigmoid(w*x + b)" --json | jq -r .derivative.w\n\n'
-        'Needs SymPy: pip install "bpcalc\\[symbolic]".\n\n'
+        'Needs SymPy: pip install sympy (from a checkout: pip install ".\\[symbolic]").\n\n'
         "Exit codes: 0 ok, 2 bad input (also without SymPy, or an expression too large for a closed form)."
     ),
 )

@@ -33,7 +33,8 @@ from .common import (
         "  bpcalc explain --file model.bp --at x=1.5,w1=0.7 -o model.html --precision 3\n\n"
         "Without -o on a terminal: Enter or → next, ← back, q quit. Otherwise every step's sentence, one per line.\n\n"
         # the backslash keeps Rich's help markup from taking [graph] for a style
-        "The page's picture needs Graphviz: pip install \"bpcalc\\[graph]\" and the dot program; "
+        "The page's picture needs Graphviz: pip install graphviz "
+        "(from a checkout: pip install \".\\[graph]\") and the dot program; "
         "without it the page has the tables and the stepper.\n\n"
         "Exit codes: 0 ok, 2 bad input, 3 math undefined at the point."
     ),

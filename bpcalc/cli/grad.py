@@ -159,7 +159,8 @@ def grad_format(json_out: bool, fmt: str, standalone: bool, tree: bool) -> str:
         '  bpcalc graph "q = x + y; f = q * z" --at x=-2,y=5,z=-4 --format mermaid >> notes.md\n\n'
         '  bpcalc graph "(x+y)*z" --at x=-2,y=5,z=-4 --format dot | dot -Tpng > graph.png\n\n'
         # the backslash keeps Rich's help markup from taking [graph] for a style
-        "Images (svg, png, pdf) need Graphviz: pip install \"bpcalc\\[graph]\" and the dot program "
+        "Images (svg, png, pdf) need Graphviz: pip install graphviz "
+        "(from a checkout: pip install \".\\[graph]\") and the dot program "
         "(apt-get install graphviz, brew install graphviz); dot and mermaid text need neither.\n\n"
         "Exit codes: 0 ok, 2 bad input (also an image without Graphviz), 3 math undefined at the point."
     ),

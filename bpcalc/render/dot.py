@@ -5,12 +5,12 @@ value flowing forward (green, above) and the gradient flowing back along it
 (red, below): ∂out/∂(that use of the value), the contribution of that step, so
 the edges leaving a node that fans out add up to its gradient, which the node
 shows as Σ. The DOT text is built here without Graphviz; only drawing an image
-imports the `graphviz` package (`pip install "bpcalc[graph]"`), which runs the
+imports the `graphviz` package (`pip install graphviz`, or `pip install ".[graph]"` from a checkout), which runs the
 `dot` program. Imports no Rich.
 """
 from __future__ import annotations
 
-from ..errors import BpcalcError, ExitCode, InputError
+from ..errors import BpcalcError, ExitCode, InputError, install_hint
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import visible
@@ -265,7 +265,7 @@ def render_source(text: str, fmt: str) -> bytes:
         import graphviz  # lazily: ~45 ms, and an optional dependency
     except ImportError:
         raise InputError(
-            'drawing an image needs the graphviz Python package: pip install "bpcalc[graph]"',
+            "drawing an image needs the graphviz Python package: " + install_hint("graphviz", "graph"),
             "and Graphviz's dot program: " + INSTALL_GRAPHVIZ,
         ) from None
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html as escape
 import json
 
-from ..errors import BpcalcError, InputError
+from ..errors import BpcalcError, InputError, install_hint
 from ..graph import Result
 from . import number, rows
 from .dot import GRAD, KINK, MAX_NODES, VALUE, caption, render_source
@@ -25,7 +25,9 @@ PAGE_ID = "bpcalc-explain"  # the root element of the page; a notebook display g
 PAGE_IDS = "bpx_"  # the page's prefix of the ids inside (SVG nodes and edges, table rows and cells)
 STEP_ID = "bpcalc-step"  # the element holding the step's sentence: a stable hook for tests and embedders
 NEEDS = (
-    'The picture needs the graph extra and Graphviz: pip install "bpcalc[graph]", and Graphviz\'s dot program '
+    "The picture needs the graphviz Python package, "
+    + install_hint("graphviz", "graph")
+    + ", and Graphviz's dot program "
     "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; Windows: winget install graphviz). "
     "The tables and the stepper work without it."
 )

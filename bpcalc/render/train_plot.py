@@ -1,6 +1,6 @@
 """`bpcalc train --plot`: the loss curve, and the parameters' path when there are one or two numbers that learn.
 
-Matplotlib is an optional extra (pip install "bpcalc[plot]"), imported here only.
+Matplotlib is an optional extra (pip install matplotlib; from a checkout, pip install ".[plot]"), imported here only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import files
-from ..errors import InputError
+from ..errors import InputError, install_hint
 
 FORMATS = (".png", ".svg", ".pdf")
 
@@ -34,7 +34,7 @@ def _matplotlib():
     except ImportError:
         raise InputError(
             "--plot needs matplotlib, which is not installed",
-            'install it with: pip install "bpcalc[plot]" (or pip install matplotlib)',
+            "install it with: " + install_hint("matplotlib", "plot"),
         ) from None
     return Figure
 
