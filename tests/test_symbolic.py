@@ -241,7 +241,7 @@ def test_without_sympy_a_clear_message_and_exit_2(monkeypatch):
     monkeypatch.setitem(sys.modules, "sympy", None)
     with pytest.raises(InputError) as caught:
         symbolic.load_sympy()
-    assert "bpcalc[symbolic]" in str(caught.value) and caught.value.exit_code == ExitCode.BAD_INPUT
+    assert "pip install sympy" in str(caught.value) and caught.value.exit_code == ExitCode.BAD_INPUT
 
 
 # ---------------------------------------------------------------- grad --symbolic
