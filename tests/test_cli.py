@@ -469,6 +469,7 @@ def big_files(tmp_path_factory):
     return {"deep": deep, "flat": flat}
 
 
+@pytest.mark.slow  # a 100,000-term input
 @pytest.mark.parametrize("kind", ["deep", "flat"])
 def test_big_input_from_a_file_as_json(kind, big_files):
     proc = bpcalc_process("grad", "--file", str(big_files[kind]), "--at", "x=1.5", "--json")
@@ -482,6 +483,7 @@ def test_big_input_from_a_file_as_json(kind, big_files):
     assert len(data["steps"]) == 2 * DEPTH
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_big_flat_sum_as_tables_is_elided(big_files):
     proc = bpcalc_process("grad", "--file", str(big_files["flat"]), "--at", "x=1")
     assert proc.returncode == 0, proc.stderr[-2000:]

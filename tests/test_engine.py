@@ -425,6 +425,7 @@ def test_wrt_a_named_intermediate():
 DEPTH = 100_000
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_deep_affine_nesting():
     w, x = 1 - 1e-5, 0.5
     expr = "(" * DEPTH + "x" + "*w+1)" * DEPTH
@@ -438,12 +439,14 @@ def test_deep_affine_nesting():
     assert close(result.gradient["w"], dv_dw)
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_deep_negation():
     result = bpcalc.grad("-" * DEPTH + "x", at={"x": 2.0})
     assert result.value == 2.0  # an even number of minus signs
     assert result.gradient == {"x": 1.0}
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_deep_sine():
     result = bpcalc.grad("sin(" * DEPTH + "x" + ")" * DEPTH, at={"x": 1.0})
     v, dv = 1.0, 1.0

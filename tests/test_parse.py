@@ -415,11 +415,13 @@ def test_parse_point_errors(items, words):
 DEPTH = 100_000
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_deeply_nested_parentheses():
     graph = parse("(" * DEPTH + "x" + ")" * DEPTH)
     assert len(graph.nodes) == 1 and graph.nodes[0].label == "x"
 
 
+@pytest.mark.slow  # a 100,000-term input
 def test_deeply_nested_unary_minus():
     graph = parse("-" * DEPTH + "x")
     assert len(graph.nodes) == DEPTH + 1

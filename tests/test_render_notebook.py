@@ -26,7 +26,8 @@ def test_bundle_holds_the_stepper_png_markdown_and_latex_and_the_svg_once():
     needs_graphviz()
     result = bpcalc.grad("(x+y)*z", at="x=-2,y=5,z=-4")
     data = result._repr_mimebundle_()
-    assert set(data) == {"text/plain", "text/html", "image/png", "text/markdown", "text/latex"}  # text/plain: issue 10 item 20
+    # text/plain: issue 10 item 20
+    assert set(data) == {"text/plain", "text/html", "image/png", "text/markdown", "text/latex"}
     html = data["text/html"]
     assert html.count("<svg") == 1 and "∂ &#45;4" in html  # Graphviz writes - as &#45;
     assert html.index("<svg") < html.index("Forward pass") < html.index("Backward pass")
