@@ -65,10 +65,10 @@ def explain(
         others = [w for w in result.warnings if w.kind != "kink"]  # kinks are marked on their steps
         if output is not None:
             from ..files import write_file
-            from ..render.explain_html import render
+            from ..render import Options, render
 
             warn(others)
-            page = render(result, precision, max_nodes)
+            page = str(render(result, Options(format="html", digits=precision, max_nodes=max_nodes)))
             if output == "-":
                 out(page)
             else:

@@ -60,6 +60,7 @@ FORMATS: dict[str, Format] = {
         Format("pdf", "dot:image", "pdf (drawn by Graphviz)", ("graph",), (".pdf",), marks_kinks=True, binary=True),
         Format("dot", "dot:output", "dot", ("graph",), (".dot", ".gv"), marks_kinks=True),
         Format("mermaid", "mermaid:output", "mermaid (text)", ("graph",), (".mmd", ".mermaid"), marks_kinks=True),
+        Format("html", "explain_html:output", "the stepper page", ("explain",), (".html", ".htm"), marks_kinks=True),
     )
 }
 

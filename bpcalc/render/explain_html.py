@@ -16,7 +16,7 @@ import json
 
 from ..errors import BpcalcError, InputError, install_hint
 from ..graph import Result
-from . import number, rows
+from . import Options, number, rows
 from .dot import GRAD, KINK, MAX_NODES, VALUE, caption, render_source
 from .dot import source as dot_source
 from .explain import BACKWARD, DONE, FORWARD, ExplainStep, steps
@@ -33,6 +33,11 @@ NEEDS = (
 )
 HIGHLIGHT = "#0969da"
 PAGE_MAX_NODES = 5000  # a page of more steps is megabytes that nobody steps through
+
+
+def output(result: Result, options: Options) -> str:
+    """The registry's entry point: the page at the options' digits and picture bound."""
+    return render(result, options.digits, options.max_nodes)
 
 
 def render(result: Result, digits: int = 6, max_nodes: int = MAX_NODES) -> str:
