@@ -555,7 +555,7 @@ def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
                     if bp is not None:
                         world_local = _world_locals(bp, wrong_values)
             elif bp is not None and isinstance(row.given, float):
-                row.diagnoses = _diagnose_grad(bp, row, tolerance, wrong_grads, world_local, earlier)
+                row.diagnoses = diagnoses(Context(bp, row, tolerance, world_local, wrong_grads, earlier))
                 wrong_grads.setdefault(row.ask.node, row.given)
             else:
                 row.diagnoses = _sign(row.given, row.right, tolerance)
@@ -839,16 +839,9 @@ DIAGNOSES: dict[str, Callable[[Context], Diagnosis | None]] = {
 }
 
 
-def _diagnose_grad(
-    bp: _Pass,
-    row: Row,
-    tolerance: Tolerance,
-    wrong_grads: Mapping[int, float],
-    world_local: Mapping[tuple[int, int], float],
-    earlier: list[Row],
-) -> list[Diagnosis]:
-    """The mistakes whose numbers match a wrong gradient, judged from the student's own earlier answers."""
-    context = Context(bp, row, tolerance, world_local, wrong_grads, earlier)
+def diagnoses(context: Context) -> list[Diagnosis]:
+    """The mistakes whose numbers match a wrong gradient, in KINDS order: an error carried down
+    from the student's earlier answers alone, else every entry of DIAGNOSES that matches."""
     first = carried(context)
     if first is not None:
         return [first]
