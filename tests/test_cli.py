@@ -577,12 +577,17 @@ def test_a_stray_name_value_word_gets_the_point_hint(args):
 def test_every_install_hint_works_today():
     # issue 10 item 23: bpcalc is not on the package index, so `pip install "bpcalc[graph]"` fails
     root = Path(__file__).resolve().parent.parent
-    texts = [(p, p.read_text(encoding="utf-8")) for p in (root / "bpcalc").rglob("*.py") if p.name != "lark_standalone.py"]
+    texts = [
+        (p, p.read_text(encoding="utf-8")) for p in (root / "bpcalc").rglob("*.py") if p.name != "lark_standalone.py"
+    ]
     texts.append((root / "README.md", (root / "README.md").read_text(encoding="utf-8")))
-    broken = [(str(p), m.group(0)) for p, text in texts for m in re.finditer(r"pip install [\"']?bpcalc(\\\\)?\[", text)]
+    broken = [
+        (str(p), m.group(0)) for p, text in texts for m in re.finditer(r"pip install [\"']?bpcalc(\\\\)?\[", text)
+    ]
     assert broken == []
     from bpcalc.errors import install_hint
 
     assert install_hint("graphviz", "graph") == (
-        'pip install graphviz (from a checkout of bpcalc: pip install ".[graph]"; under pipx: pipx inject bpcalc graphviz)'
+        'pip install graphviz (from a checkout of bpcalc: pip install ".[graph]"; '
+        "under pipx: pipx inject bpcalc graphviz)"
     )
