@@ -16,14 +16,14 @@ __all__ = ["grad", "BpcalcError", "MathError", "ExitCode", "__version__"]
 
 def grad(
     expr: str,
-    at: str | Mapping[str, float] | None = None,
+    at: str | Mapping[str, object] | list | tuple | None = None,
     *,
     wrt: str | Iterable[str] | None = None,
     tie: str = "indicator",
 ) -> Result:
     """Parse `expr`, run the forward and reverse passes at the point `at`, and return every step.
 
-    `at` is a mapping of names to numbers or the CLI's text form "x=-2,y=5".
+    `at` is a mapping of names to numbers or the CLI's text form "x=-2,y=5" (or a list of these, as the CLI passes).
     `wrt` limits `result.gradient` to some variables or named intermediates.
     `tie` is the convention at a max/min tie: "indicator" (0 to both) or "split" (1/2 each).
     Raises a BpcalcError (with `.exit_code`) for bad input or undefined math.

@@ -98,7 +98,7 @@ def pullback(
         if np.any(kinks):
             split = tie == "split" and op.tie_split is not None
             if warnings is not None:
-                warnings.append(kink_notice(graph, i, op, values, split, np.count_nonzero(kinks), np.size(kinks)))
+                warnings.append(kink_notice(graph, i, op, values, split, int(np.count_nonzero(kinks)), np.size(kinks)))
             if not split:
                 kinks = None
         else:

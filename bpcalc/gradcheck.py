@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .engine import array_support, forward, leaves, run
 from .errors import InputError, MathError, suggest
@@ -90,7 +90,8 @@ def gradcheck(
         import numpy as np
 
         grad = np.asarray(result.gradient[name], dtype=float)
-        for index in np.ndindex(*np.shape(x)):
+        array = np.asarray(x)  # already a float64 array (parse_point): no copy
+        for index in np.ndindex(*array.shape):
 
             def moved(t, name=name, index=index):
                 array = np.array(point[name], dtype=float)
@@ -98,7 +99,7 @@ def gradcheck(
                 return {**point, name: array}
 
             label = f"{name}[{','.join(map(str, index))}]"
-            check.rows.append(_row(graph, point, result, label, float(x[index]), float(grad[index]), moved))
+            check.rows.append(_row(graph, point, result, label, float(array[index]), float(grad[index]), moved))
     return check
 
 
@@ -136,13 +137,14 @@ def evaluate(graph: Graph, point: dict) -> list | None:
 
 def _piece(graph: Graph, values: list, k: int):
     """Which smooth piece kink node k is on, as its op's entry tells (element by element for arrays)."""
-    op = OPERATIONS[graph.nodes[k].op]
+    piece = OPERATIONS[graph.nodes[k].op].piece
+    assert piece is not None, "every op with a kink has a piece rule (ops.py)"
     args = [values[j] for j in graph.nodes[k].inputs]
     if all(isinstance(a, float) for a in args):
-        return op.piece(*args)  # type: ignore[misc]
+        return piece(*args)
     import numpy as np
 
-    return tuple(np.frompyfunc(op.piece, len(args), 1)(*args).ravel().tolist())
+    return tuple(np.frompyfunc(piece, len(args), 1)(*args).ravel().tolist())
 
 
 def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backprop: float, moved) -> Row:
@@ -170,7 +172,7 @@ def _row(graph: Graph, point: dict, result: Result, name: str, x: float, backpro
     elif plus is not None or minus is not None:
         # Undefined on one side even so: a one-sided difference of second order.
         sign = 1.0 if plus is not None else -1.0
-        near, far = (plus, at(x + 2 * h)) if plus is not None else (minus, at(x - 2 * h))
+        near, far = (plus, at(x + 2 * h)) if plus is not None else (cast(list, minus), at(x - 2 * h))  # cast: the elif
         if far is None:
             return Row(
                 name, x, h, backprop, None, None, "undefined", note="the expression is undefined near this point"

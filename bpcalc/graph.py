@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import Notice
 
 # The notebook display hooks of a Result ("bundle", "html"), registered by bpcalc.render.
-DISPLAY: dict[str, Callable[..., object]] = {}
+DISPLAY: dict[str, Callable[..., Any]] = {}
 
 VAR = "var"  # a leaf whose value comes from the point (or from pi/e)
 CONST = "const"  # a leaf holding a number literal
@@ -129,10 +129,10 @@ class Result:
     # and imports nothing above it. No _repr_svg_: IPython would store the SVG
     # a second time beside the HTML that holds it.
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return DISPLAY["bundle"](self, include, exclude)  # type: ignore[no-any-return]
+        return DISPLAY["bundle"](self, include, exclude)
 
     def _repr_html_(self) -> str:
-        return DISPLAY["html"](self)  # type: ignore[no-any-return]
+        return DISPLAY["html"](self)
 
     def locals(self) -> list[tuple[float | None, ...]]:
         """∂node/∂input for every node and input; None where no gradient flows."""

@@ -132,7 +132,7 @@ def check_modes(mode: Mode, symbolic: bool, exact: bool, as_json: bool, fmt: Gra
     """The combinations of --mode forward, --symbolic and --exact with the output formats that bpcalc has."""
     if mode is Mode.forward and exact:
         raise InputError("--exact is for reverse mode: --mode forward computes its tangents in float64")
-    plain = as_json or (fmt is GradFormat.table and not tree)
+    plain = as_json or (fmt is GradFormat["table"] and not tree)
     if (mode is Mode.forward or symbolic) and not plain:
         chosen = "--mode forward" if mode is Mode.forward else "--symbolic"
         raise InputError(f"{chosen} shows tables or JSON: drop --tree or --format {fmt.value}")

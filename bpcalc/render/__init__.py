@@ -82,7 +82,7 @@ def _function(spec: str, name: str) -> Any:
 
 def render(result: Result, options: Options) -> str | bytes | Iterator[str]:
     """The result in the format `options.format` names."""
-    return _function(FORMATS[options.format].renderer, "output")(result, options)  # type: ignore[no-any-return]
+    return _function(FORMATS[options.format].renderer, "output")(result, options)
 
 
 def notes(result: Result, options: Options) -> list[str]:
@@ -107,8 +107,8 @@ def number(value, digits: int = 6) -> str:
         return f"[{', '.join(items[:4])}, …] ({'×'.join(map(str, value.shape))})"
     rows = [items]
     for size in reversed(value.shape[1:]):  # regroup the flat items, innermost axis first
-        rows = [[rows[0][k:k + size] for k in range(0, len(rows[0]), size)]]
-        rows = [[f"[{', '.join(row)}]" for row in rows[0]]]
+        groups = [rows[0][k:k + size] for k in range(0, len(rows[0]), size)]
+        rows = [[f"[{', '.join(row)}]" for row in groups]]
     return f"[{', '.join(rows[0])}]"
 
 

@@ -103,7 +103,7 @@ def _strip(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _score(value: float | None) -> float | int | None:
+def _score(value: float | None) -> float | int | str | None:
     return None if value is None else number(round(value, 6))
 
 

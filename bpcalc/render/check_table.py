@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -116,7 +116,8 @@ def grades_table(graded: Iterable[Graded], assignment: Assignment) -> Table:
                 Text(f"not graded: {visible(g.error)}", style=WRONG),
             )
             continue
-        percent = f"{100 * g.score / g.max_score:.0f}" if g.max_score else ""
+        score = cast(float, g.score)  # graded (no error), so a number
+        percent = f"{100 * score / g.max_score:.0f}" if g.max_score else ""
         table.add_row(
             visible(g.student), score_text(g.score), score_text(g.max_score), percent, visible(" ".join(wrong_items(g)))
         )

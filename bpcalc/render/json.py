@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from ..graph import Result
 from ..ops import OPERATIONS
@@ -18,7 +18,7 @@ def number(value: float | None) -> float | int | str | None:
     if value is None:
         return None
     if hasattr(value, "tolist"):  # a NumPy array: nested lists (the engine keeps arrays finite)
-        return (value + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0
+        return cast(Any, value + 0.0).tolist()  # + 0.0 turns -0.0 into 0.0; cast: mypy takes value for a float
     if value - value == 0.0:  # finite
         if value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
             return int(value)  # also turns -0.0 into 0

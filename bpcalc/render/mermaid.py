@@ -77,13 +77,13 @@ def render(result: Result, digits: int = 6) -> str:
             else:
                 lines.append(f'  n{i}(["{label}{extra}"])')  # Mermaid's circles do not grow to fit two lines
     lines.append(f'  output["<b>{text(f)}</b>"]')
-    for j, i, _k, value, grad in edges(result):
+    for j, i, _k, value, along in edges(result):
         if nodes[j].op == CONST:
             lines.append(f"  n{j} -.-> n{i}")
-        elif grad is None:
+        elif along is None:
             lines.append(f"  n{j} -.->{_edge_label(value, None, digits)} n{i}")
         else:
-            lines.append(f"  n{j} -->{_edge_label(value, grad, digits)} n{i}")
+            lines.append(f"  n{j} -->{_edge_label(value, along, digits)} n{i}")
     lines.append(f"  n{out} -->{_edge_label(result.values[out], result.grads[out], digits)} output")
     lines.append("  classDef var fill:#f6f8fa,stroke:#8c959f")
     lines.append("  classDef const fill:none,stroke:none,color:#57606a")

@@ -80,7 +80,7 @@ class _Console(Console):
         text = captured.get()
         return text if self.is_terminal else "\n".join(line.rstrip(" ") for line in text.split("\n"))
 
-    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+    def print(self, *objects, **kwargs) -> None:
         if self.is_terminal:
             super().print(*objects, **kwargs)
             return
