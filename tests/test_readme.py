@@ -55,3 +55,17 @@ def test_formulas_in_order():
     for name, op in ops.SCALAR_OPERATIONS.items():
         expected = ", ".join(f"`{op.show(k, ('a', 'b'))}`" for k in range(len(op.formula)))
         assert rows[name][2] == expected, name
+
+
+def _design() -> str:
+    start = README.index("\n## Design\n")
+    end = README.find("\n## ", start + 1)
+    return README[start:end if end != -1 else len(README)]
+
+
+def test_design_names_every_module_once():
+    design = _design()
+    listed = re.findall(r"^ {4}(bpcalc/\S+\.py)\b", design, flags=re.MULTILINE)
+    modules = sorted(p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py"))
+    assert sorted(listed) == modules  # each module once, nothing that does not exist
+    assert "bpcalc/atomic.py" not in design
