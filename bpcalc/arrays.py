@@ -12,11 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Notice, ShapeError, failure_reason, kink_notice, math_error
+from .errors import NOT_DEFINED, Notice, ShapeError, Undefined, failure_reason, kink_notice, math_error
 from .graph import Graph
 from .ops import OPERATIONS, Op
-
-NOT_DEFINED = float("inf")  # a local or contribution whose rule raised: reported as undefined
 
 
 def shapes(graph: Graph, values: list) -> list[tuple]:
@@ -160,7 +158,7 @@ def _where(rule, args: list) -> str:
 def _undefined(graph: Graph, i: int, op, k: int, local, contribution) -> str:
     labels = [graph.nodes[j].label for j in graph.nodes[i].inputs]
     partial = f"∂{graph.nodes[i].label}/∂{labels[k]}"
-    if contribution is NOT_DEFINED:
+    if isinstance(contribution, Undefined):
         return f"the local derivative {partial} = {op.show(k, labels)} is undefined"
     if local is not None and not np.isfinite(local).all():
         return f"the local derivative {partial} = {op.show(k, labels)} overflows float64"

@@ -15,12 +15,22 @@ from contextlib import nullcontext
 from functools import partial
 from typing import Any, NamedTuple
 
-from .errors import InputError, MissingValuesError, Notice, failure_reason, kink_notice, math_error, suggest
+from .errors import (
+    NOT_DEFINED,
+    OVERFLOWED,
+    InputError,
+    MissingValuesError,
+    Notice,
+    Undefined,
+    failure_reason,
+    kink_notice,
+    math_error,
+    suggest,
+)
 from .graph import CONST, VAR, Graph, Result, Step
 from .ops import ARRAY_OPERATIONS, CONSTANTS, OPERATIONS, Op
 
 TIES = ("indicator", "split")
-UNDEFINED = float("inf")  # the local of a rule that overflowed
 _NONE: Mapping = {}
 
 
@@ -239,7 +249,7 @@ def backward(
                     try:
                         la = op.local[0](out, va, vb)
                     except OverflowError:
-                        la = UNDEFINED
+                        la = OVERFLOWED
                     except (ArithmeticError, ValueError):
                         la = NOT_DEFINED
                     grads[a] = grad = grads[a] + up * la
@@ -249,7 +259,7 @@ def backward(
                     try:
                         lb = op.local[1](out, va, vb)
                     except OverflowError:
-                        lb = UNDEFINED
+                        lb = OVERFLOWED
                     except (ArithmeticError, ValueError):
                         lb = NOT_DEFINED
                     grads[b] = grad = grads[b] + up * lb
@@ -332,18 +342,13 @@ def _locals(graph: Graph, i: int, op: Op, values: Sequence, wants: bytearray, ti
             try:
                 local = rules[p](out, *args)
             except OverflowError:
-                local = UNDEFINED  # inf: reported as the local derivative overflowing
+                local = OVERFLOWED  # inf: reported as the local derivative overflowing
             except (ArithmeticError, ValueError):
                 local = NOT_DEFINED
         row.append(local)
     return tuple(row)
 
 
-class Undefined(float):
-    """The local of a rule that raised outside its domain: inf, marked so that the error says undefined."""
-
-
-NOT_DEFINED = Undefined("inf")
 
 
 def tangents(

@@ -259,6 +259,14 @@ def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, coun
     return Notice("kink", message, i, op.one_sided)
 
 
+class Undefined(float):
+    """The local of a rule that raised outside its domain: inf, marked so that the error says undefined."""
+
+
+NOT_DEFINED = Undefined("inf")  # a local (or, with arrays, a contribution) whose rule raised
+OVERFLOWED = float("inf")  # a local whose rule overflowed float64
+
+
 def failure_reason(exc: Exception, op: Any) -> str:
     """Why an op's rule failed, in words: an overflow, a division by zero, or outside its domain."""
     reason = getattr(exc, "reason", None)  # an op's own words (--exact's NotRational, TooLarge)
