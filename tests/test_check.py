@@ -762,3 +762,54 @@ def test_a_new_diagnosis_is_one_entry(monkeypatch):
     report = check("(x+y)*z", "x=-2,y=5,z=-4", "df/dx=-8")
     assert [d.kind for d in report.rows[0].diagnoses] == ["doubled"]
     assert report.rows[0].diagnoses[0].value == -8
+
+
+# ---------------------------------------------------------------- --values FILE (as for bpcalc grad)
+
+
+def test_cli_values_from_a_file(tmp_path):
+    values = tmp_path / "point.json"
+    values.write_text('{"w": [0.5, -0.3], "phi": [1, 2]}', encoding="utf-8")
+    # the vector hinge loss of the worked examples: ∂L/∂w = −φ·y = [−1, −2], ∂L/∂φ = −w·y = [−0.5, 0.3]
+    result = invoke("check", "max(0, 1 - (w @ phi)*y)", "--values", str(values), "--at", "y=1",
+                    "--expect", "f=1.1, df/dw=[-1, -2], df/dphi=[-0.5, 0.3]", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["at"] == {"y": 1, "w": [0.5, -0.3], "phi": [1, 2]}
+    assert [r["verdict"] for r in data["rows"]] == ["right"] * 3
+    wrong = invoke("check", "max(0, 1 - (w @ phi)*y)", "--values", str(values), "--at", "y=1",
+                   "--expect", "df/dw=[1, 2]")
+    assert wrong.exit_code == 1 and "wrong" in wrong.stdout
+
+
+@pytest.mark.parametrize(
+    "text, args, message",
+    [
+        ('{"x": 1}', ["--at", "x=2"], "'x' is given a value twice"),
+        ('{"x": "1"}', [], "not a number: write numbers without quotes"),
+        ('[1, 2]', [], "must hold a JSON object"),
+        ('{"x": 1, "x": 2}', [], 'the key "x" appears twice'),
+        ("{x: 1}", [], "is not JSON"),
+    ],
+)
+def test_cli_values_are_read_as_grad_reads_them(tmp_path, text, args, message):
+    values = tmp_path / "v.json"
+    values.write_text(text, encoding="utf-8")
+    for command in (["check", "(x+y)*z", "--expect", "f=1"], ["grad", "(x+y)*z"]):
+        result = invoke(*command, "--values", str(values), "--at", "y=1,z=1", *args)
+        assert result.exit_code == 2, (command, result.output)
+        assert message in result.stderr and result.stdout == ""
+
+
+def test_cli_values_with_an_assignment_is_refused(tmp_path):
+    values = tmp_path / "v.json"
+    values.write_text('{"x": 1}', encoding="utf-8")
+    result = invoke("check", "--assignment", str(tmp_path / "hw.toml"), "--answers", str(values),
+                    "--values", str(values))
+    assert result.exit_code == 2
+    assert "drop EXPR, --file, --at and --values" in result.stderr
+
+
+def test_cli_values_is_in_the_help():
+    text = " ".join(invoke("check", "--help").stdout.split())
+    assert "--values" in text and "--values point.json" in text

@@ -226,3 +226,19 @@ def test_a_kink_inside_an_array():
     assert r["W[1,1]"].verdict == "good" and r["W[1,1]"].kink is None
     assert r["x[1]"].kink.left == pytest.approx(1) and r["x[1]"].kink.right == pytest.approx(2)
     assert r["x[1]"].backprop == 2
+
+
+def test_cli_values_from_a_file(tmp_path):
+    pytest.importorskip("numpy")
+    values = tmp_path / "layer.json"
+    values.write_text('{"w": [0.5, -0.3], "phi": [1, 2]}', encoding="utf-8")
+    result = invoke("gradcheck", "max(0, 1 - (w @ phi)*y)", "--values", str(values), "--at", "y=1", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["rows"]}
+    # the worked example's gradients: ∂L/∂w = −φ·y = [−1, −2], ∂L/∂φ = −w·y = [−0.5, 0.3], ∂L/∂y = −w·φ = 0.1
+    expected = {"w[0]": -1, "w[1]": -2, "phi[0]": -0.5, "phi[1]": 0.3, "y": 0.1}
+    assert {name: round(r["backprop"], 12) for name, r in rows.items()} == expected
+    assert all(r["verdict"] == "good" for r in rows.values())
+    twice = invoke("gradcheck", "w @ phi", "--values", str(values), "--at", "w=[1,1]")
+    assert twice.exit_code == 2 and "'w' is given a value twice" in twice.stderr
+    assert "--values layer.json" in " ".join(invoke("gradcheck", "--help").stdout.split())

@@ -146,6 +146,8 @@ def test_grade_skips_a_fifo_and_grades_the_rest(homework, subs):
     [
         ["grad", "--file", "SPECIAL", "--at", "x=1"],
         ["grad", "x", "--values", "SPECIAL"],
+        ["check", "x", "--values", "SPECIAL", "--expect", "f=1"],
+        ["gradcheck", "x", "--values", "SPECIAL"],
         ["check", "x", "--at", "x=1", "--answers", "SPECIAL"],
         ["key", "SPECIAL"],
         ["grade", "SPECIAL", "SUBS"],

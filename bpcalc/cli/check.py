@@ -16,10 +16,12 @@ from .common import (
     AT_OPTION,
     DEBUG_OPTION,
     FILE_OPTION,
+    VALUES_OPTION,
     Tie,
     command,
     exit_codes,
     out,
+    point_of,
     read_source,
     say,
     tolerance,
@@ -36,6 +38,7 @@ from .common import (
         '--expect "q=3, f=-12, df/dq=-4, df/dx=-4, df/dy=-4, df/dz=3"\n\n'
         '  bpcalc check "x*x + x" --at x=3 --expect "d/dx=6"\n\n'
         '  bpcalc check "max(0, 1 - w*phi*y)" --at w=0.5,phi=1,y=1 --answers mine.toml --places 2\n\n'
+        '  bpcalc check "max(0, 1 - (w @ phi)*y)" --values point.json --expect "df/dw=[-1, -2]"\n\n'
         "  bpcalc check --assignment hw.toml --answers student1.toml\n\n"
         "Answers: a name for a value (q=3), df/dq or d/dq for the gradient of the output f.\n\n"
         "Exit codes: 0 all right, 1 some answer wrong or missing, 2 bad input, 3 math undefined at the point."
@@ -58,6 +61,7 @@ def check(
         show_default=False,
     ),
     file: Path | None = FILE_OPTION,
+    values: Path | None = VALUES_OPTION,
     rtol: float | None = typer.Option(
         None, "--rtol", metavar="R",
         help="Relative tolerance: right when |given − right| ≤ atol + rtol·|right| (default 0.01).",
@@ -84,9 +88,10 @@ def check(
         settings = tolerance(rtol, atol, places)
         tie_rule = tie.value if tie else None
         if assignment is not None:
-            if expr or file is not None or at:
+            if expr or file is not None or at or values is not None:
                 raise InputError(
-                    "with --assignment, the expressions and points come from the assignment: drop EXPR, --file and --at"
+                    "with --assignment, the expressions and points come from the assignment: "
+                    "drop EXPR, --file, --at and --values"
                 )
             if expect:
                 raise InputError("with --assignment, the answers come from a file: use --answers FILE, not --expect")
@@ -95,7 +100,7 @@ def check(
             ok = check_assignment(assignment, answers, settings, tie_rule, json_out, precision)
         else:
             source = read_source(expr, file)
-            ok = check_answers(source, at, expect, answers, settings, tie_rule, json_out, precision)
+            ok = check_answers(source, point_of(at, values), expect, answers, settings, tie_rule, json_out, precision)
         if not ok:
             raise typer.Exit(int(ExitCode.WRONG))
 
@@ -123,7 +128,7 @@ def check_assignment(
 
 def check_answers(
     source: str,
-    at: list[str] | None,
+    at: list[Any],
     expect: list[str] | None,
     answers: Path | None,
     settings: dict[str, Any],
@@ -140,7 +145,7 @@ def check_answers(
     from ..check import Tolerance
     from ..check import check as run_check
 
-    checked = run_check(source, at or [], items, tolerance=Tolerance(**settings), tie=tie or "indicator")
+    checked = run_check(source, at, items, tolerance=Tolerance(**settings), tie=tie or "indicator")
     warn(checked.result.warnings)
     if json_out:
         from ..render.check_json import check_dict, dumps

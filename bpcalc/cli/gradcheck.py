@@ -6,7 +6,20 @@ from pathlib import Path
 import typer
 
 from ..errors import ExitCode
-from .common import AT_OPTION, DEBUG_OPTION, FILE_OPTION, TIE_OPTION, Tie, command, exit_codes, out, read_source, warn
+from .common import (
+    AT_OPTION,
+    DEBUG_OPTION,
+    FILE_OPTION,
+    TIE_OPTION,
+    VALUES_OPTION,
+    Tie,
+    command,
+    exit_codes,
+    out,
+    point_of,
+    read_source,
+    warn,
+)
 
 
 @command(
@@ -16,6 +29,7 @@ from .common import AT_OPTION, DEBUG_OPTION, FILE_OPTION, TIE_OPTION, Tie, comma
         '  bpcalc gradcheck "-y*log(sigmoid(w*x))" --at x=0.5,w=0.8,y=1\n\n'
         '  bpcalc gradcheck "max(0, 1 - w*phi*y)" --at w=1,phi=1,y=1\n\n'
         '  bpcalc gradcheck "relu(x)" --at x=0 --json | jq .rows\n\n'
+        '  bpcalc gradcheck "cross_entropy(W @ a + b, y)" --values layer.json\n\n'
         "Exit codes: 0 every gradient agrees, 1 some does not, 2 bad input, 3 math undefined at the point."
     ),
 )
@@ -28,6 +42,7 @@ def gradcheck(
         None, "--wrt", metavar="NAMES", help="Check these variables only.", show_default=False
     ),
     file: Path | None = FILE_OPTION,
+    values: Path | None = VALUES_OPTION,
     tie: Tie = TIE_OPTION,
     json_out: bool = typer.Option(False, "--json", help="Print the rows as one JSON object."),
     precision: int = typer.Option(
@@ -40,7 +55,7 @@ def gradcheck(
         source = read_source(expr, file)
         from ..gradcheck import gradcheck as run_gradcheck
 
-        checked = run_gradcheck(source, at or [], wrt=wrt, tie=tie.value)
+        checked = run_gradcheck(source, point_of(at, values), wrt=wrt, tie=tie.value)
         warn(checked.result.warnings)
         if json_out:
             from ..render.check_json import dumps, gradcheck_dict
