@@ -66,10 +66,24 @@ def test_precision_and_format_override_the_suffix(tmp_path):
     assert ">0.333<" in path.read_text(encoding="utf-8")
 
 
-def test_kink_is_in_the_picture_not_on_stderr():
-    result = invoke("graph", "relu(x)", "--at", "x=0")
-    assert result.exit_code == 0
-    assert result.stderr == "" and "kink" in result.stdout
+@pytest.mark.parametrize("fmt", ["dot", "mermaid"])
+def test_kink_is_in_the_picture_and_on_stderr_as_grad_warns(fmt):
+    graph = invoke("graph", "relu(x)", "--at", "x=0", "--format", fmt)
+    grad = invoke("grad", "relu(x)", "--at", "x=0")
+    assert graph.exit_code == 0 and "kink" in graph.stdout
+    # the warning names the node, the one-sided derivatives and the convention (written out from ops.py's relu)
+    expected = (
+        "warning: f = relu(x) is at a kink (its input is 0; ∂f/∂x is 0 from below and 1 from above); "
+        "relu'(0) = 0, as in the course, PyTorch and JAX\n"
+    )
+    assert graph.stderr == expected and grad.stderr == expected
+
+
+def test_graph_to_a_file_warns_of_the_kink_with_tie_split(tmp_path):
+    path = tmp_path / "g.dot"
+    result = invoke("graph", "max(x, y)", "--at", "x=1,y=1", "--tie", "split", "-o", str(path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "is at a kink" in result.stderr and "--tie split: 1/2 to each input" in result.stderr
 
 
 # ---------------------------------------------------------------- bpcalc graph: images

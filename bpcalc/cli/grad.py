@@ -194,7 +194,7 @@ def graph(
 
         result = compute(source, at=point_of(at, values), tie=tie.value)
         options = Options(format=kind, digits=precision, max_nodes=max_nodes)
-        warn([w for w in result.warnings if not (FORMATS[kind].marks_kinks and w.kind == "kink")])
+        warn(result.warnings)  # kinks too, as grad: the picture marks them, but a file or a pipe hides it
         if FORMATS[kind].binary and output in (None, "-") and sys.stdout.isatty():
             from ..render.dot import check_size
 

@@ -42,7 +42,6 @@ class Format:
     help: str  # its words in --format's help
     commands: tuple[str, ...] = ()  # the commands whose --format offers it
     suffixes: tuple[str, ...] = ()  # file names that ask for it (bpcalc graph -o)
-    marks_kinks: bool = False  # the output marks kinks itself, so they are not warned about
     binary: bool = False  # bytes that a terminal cannot show
     terminal: bool = False  # text for the terminal: written in its encoding, as Rich prints (else UTF-8)
 
@@ -55,12 +54,12 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "markdown:output", "markdown (the tables)", ("grad",)),
         Format("latex", "latex:output", "latex (the chain rule, with numbers)", ("grad",)),
         Format("tree", "tree:output", "the graph as a tree (--tree)", terminal=True),
-        Format("svg", "dot:image", "svg", ("graph",), (".svg",), marks_kinks=True),
-        Format("png", "dot:image", "png", ("graph",), (".png",), marks_kinks=True, binary=True),
-        Format("pdf", "dot:image", "pdf (drawn by Graphviz)", ("graph",), (".pdf",), marks_kinks=True, binary=True),
-        Format("dot", "dot:output", "dot", ("graph",), (".dot", ".gv"), marks_kinks=True),
-        Format("mermaid", "mermaid:output", "mermaid (text)", ("graph",), (".mmd", ".mermaid"), marks_kinks=True),
-        Format("html", "explain_html:output", "the stepper page", ("explain",), (".html", ".htm"), marks_kinks=True),
+        Format("svg", "dot:image", "svg", ("graph",), (".svg",)),
+        Format("png", "dot:image", "png", ("graph",), (".png",), binary=True),
+        Format("pdf", "dot:image", "pdf (drawn by Graphviz)", ("graph",), (".pdf",), binary=True),
+        Format("dot", "dot:output", "dot", ("graph",), (".dot", ".gv")),
+        Format("mermaid", "mermaid:output", "mermaid (text)", ("graph",), (".mmd", ".mermaid")),
+        Format("html", "explain_html:output", "the stepper page", ("explain",), (".html", ".htm")),
     )
 }
 
