@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -591,3 +592,94 @@ def test_every_install_hint_works_today():
         'pip install graphviz (from a checkout of bpcalc: pip install ".[graph]"; '
         "under pipx: pipx inject bpcalc graphviz)"
     )
+
+
+# ---------------------------------------------------------------- shell completion (issue 10 item 22)
+
+
+def complete(shell: str, words: str, **env: str) -> list[str]:
+    """What `bpcalc` answers the shell when completing `words` (its last word is the one being typed).
+
+    This is how the scripts of `--show-completion` call it: Click's `_BPCALC_COMPLETE`
+    variable with Typer's instruction names; bash passes COMP_WORDS/COMP_CWORD, zsh and
+    fish the command line in _TYPER_COMPLETE_ARGS.
+    """
+    if shell == "bash":
+        env |= {"COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+    else:
+        env |= {"_TYPER_COMPLETE_ARGS": words}
+    proc = bpcalc_process(env={"_BPCALC_COMPLETE": f"complete_{shell}", **env})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_help_offers_shell_completion():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
+
+
+def test_completion_names_the_commands():
+    assert complete("bash", "bpcalc ") == [name for name, _ in COMMANDS]
+    assert complete("bash", "bpcalc gr") == ["grad", "graph", "grade", "gradcheck"]
+    assert complete("bash", "bpcalc ke") == ["key"]
+
+
+def test_completion_of_options_and_their_choices():
+    assert complete("bash", "bpcalc grad --j") == ["--json"]
+    assert complete("bash", "bpcalc key hw.toml --to") == ["--toml"]
+    assert complete("bash", "bpcalc grad x --tie ") == ["indicator", "split"]
+
+
+def test_completion_for_zsh_and_fish_carries_the_help():
+    zsh = "\n".join(complete("zsh", "bpcalc ke"))
+    assert '"key":"Print the answer key of an assignment' in zsh
+    fish = complete("fish", "bpcalc grad --j", _TYPER_COMPLETE_FISH_ACTION="get-args")
+    assert fish == ["--json\tPrint one JSON object (schema in the README) instead of tables."]
+
+
+@pytest.mark.parametrize(
+    "shell, line",
+    [
+        ("bash", "complete -o default -F _bpcalc_completion bpcalc"),
+        ("zsh", "compdef _bpcalc_completion bpcalc"),
+        ("fish", "complete --command bpcalc"),
+    ],
+)
+def test_show_completion_prints_the_shell_script(shell, line):
+    # _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION: the shell is named, not detected from the parent process
+    proc = bpcalc_process("--show-completion", shell, env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert line in proc.stdout and f"_BPCALC_COMPLETE=complete_{shell}" in proc.stdout
+
+
+def test_install_completion_for_bash_writes_the_script_and_sources_it(tmp_path):
+    env = {"HOME": str(tmp_path), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    proc = bpcalc_process("--install-completion", "bash", env=env)
+    assert proc.returncode == 0, proc.stderr
+    script = tmp_path / ".bash_completions" / "bpcalc.sh"
+    assert "_BPCALC_COMPLETE=complete_bash" in script.read_text()
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completion_through_its_script(tmp_path):
+    # The whole path: bash sources the script, and its function asks the `bpcalc` on PATH.
+    root = Path(__file__).resolve().parent.parent
+    tool = tmp_path / "bpcalc"
+    tool.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bpcalc "$@"\n')
+    tool.chmod(0o755)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "_BPCALC_COMPLETE"},
+        "PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(root),
+        "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
+    }
+    script = (
+        'source <(bpcalc --show-completion bash)\n'
+        'COMP_WORDS=(bpcalc gra); COMP_CWORD=1; _bpcalc_completion bpcalc\n'
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    proc = subprocess.run(["bash", "--norc", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["grad", "graph", "grade", "gradcheck"]

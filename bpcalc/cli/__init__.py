@@ -54,7 +54,10 @@ def build(names: list[str] | None = None) -> typer.Typer:
         name="bpcalc",
         help="Backpropagation step by step: the forward and reverse pass of an expression at a point.",
         epilog="Example: bpcalc grad \"(x+y)*z\" --at x=-2,y=5,z=-4",
-        add_completion=False,
+        # --install-completion and --show-completion; Click answers the shell when
+        # _BPCALC_COMPLETE is set. Typer imports its completion modules either way:
+        # turning this on adds no import to the start-up path (README: Shell completion).
+        add_completion=True,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["--help"]},
