@@ -339,8 +339,9 @@ class Row:
     given: Any  # None when not answered
     right: Any
     verdict: str  # "right", "wrong" or "missing"
-    root: bool = False  # the first wrong gradient: the likely root of the errors after it
+    root: bool = False  # a likely root: later wrong answers follow from this one (see `explains`)
     diagnoses: list[Diagnosis] = field(default_factory=list)
+    explains: list[Ask] = field(default_factory=list)  # for a root: the later wrong answers that follow from it
 
     @property
     def ok(self) -> bool:
@@ -365,7 +366,13 @@ class Check:
 
     @property
     def root(self) -> Row | None:
+        """The first likely root, if any."""
         return next((row for row in self.rows if row.root), None)
+
+    @property
+    def roots(self) -> list[Row]:
+        """Every wrong answer that later wrong answers follow from, in backprop order."""
+        return [row for row in self.rows if row.root]
 
 
 def order(asks: Iterable[Ask]) -> list[Ask]:
@@ -560,12 +567,49 @@ def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
             else:
                 row.diagnoses = _sign(row.given, row.right, tolerance)
             earlier.append(row)
-    wrong = [row for row in rows if row.verdict == "wrong"]
-    root = next((r for r in wrong if r.ask.kind == GRAD and not any(d.kind == "carried" for d in r.diagnoses)), None)
-    if root is None:
-        root = next((r for r in wrong if r.ask.kind == VALUE), None)
-    if root is not None and wrong[-1] is not root:  # a root only of wrong answers after it, as the README says
-        root.root = True
+    if bp is not None:
+        _mark_roots(bp, rows, tolerance, wrong_values, wrong_grads)
+
+
+def _mark_roots(
+    bp: _Pass,
+    rows: list[Row],
+    tolerance: Tolerance,
+    wrong_values: Mapping[int, float],
+    wrong_grads: Mapping[int, float],
+) -> None:
+    """Mark the wrong answers that later wrong answers follow from, through the graph.
+
+    The followers are the errors carried down (their numbers are what the student's own
+    earlier answers give). The reverse pass is replayed with the other wrong answers only,
+    the followers' numbers left to follow: a follower follows from r when it is what that
+    replay gives, and no longer is once r's wrong number is taken out. A mistake with a
+    diagnosis of its own that no later answer needs is no root; without followers there is none.
+    """
+    followers = [row for row in rows if any(d.kind == "carried" for d in row.diagnoses)]
+    if not followers:
+        return
+    carried = {row.ask.node for row in followers}
+    grads = {i: g for i, g in wrong_grads.items() if i not in carried}
+    world_local = _world_locals(bp, wrong_values)
+    sums = bp.replay(world_local, grads)[0]
+    followers = [s for s in followers if agrees(s.given, sums[s.ask.node], tolerance)]
+    position = {id(row): k for k, row in enumerate(rows)}
+    for r in rows:
+        node = r.ask.node
+        if r.ask.kind == VALUE and wrong_values.get(node) is r.given:
+            values = {i: v for i, v in wrong_values.items() if i != node}
+            without = bp.replay(_world_locals(bp, values), grads)[0]
+        elif r.ask.kind == GRAD and node in grads and grads[node] is r.given:
+            without = bp.replay(world_local, {i: g for i, g in grads.items() if i != node})[0]
+        else:
+            continue  # right, a follower, or a second answer for a node (the first one is carried)
+        r.explains = [
+            s.ask
+            for s in followers
+            if position[id(s)] > position[id(r)] and not agrees(s.given, without[s.ask.node], tolerance)
+        ]
+        r.root = bool(r.explains)
 
 
 def _sign(given: Any, expected: Any, tolerance: Tolerance) -> list[Diagnosis]:

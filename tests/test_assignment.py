@@ -421,7 +421,9 @@ def test_gradescope_results(homework, folder):
         (1, 2, "failed"),
     ]
     first = results["tests"][0]["output"]
-    assert "∂f/∂z = -4: wrong, the right value is 3 (the first wrong gradient" in first
+    # ∂f/∂x and ∂f/∂y follow from ∂f/∂q = 3, not from ∂f/∂z = -4 (item 12 of issue 10)
+    assert "∂f/∂z = -4: wrong, the right value is 3\n" in first
+    assert "∂f/∂q = 3: wrong, the right value is -4 (the likely root of the errors after it: ∂f/∂y and ∂f/∂x" in first
     assert "Follows from your answer ∂f/∂q = 3: this step itself is right." in first
     assert "A fan-out sum left out" in results["tests"][2]["output"]
     assert "root" not in results["tests"][2]["output"]  # a single wrong answer is no root of others

@@ -294,11 +294,85 @@ def test_the_first_wrong_gradient_is_the_root():
     result = check(HEADLINE, HEADLINE_AT, "q=3, f=-12, df/dz=3, df/dq=4, df/dx=4, df/dy=5")
     assert [r.root for r in result.rows] == [False, False, False, True, False, False]
     assert result.root.ask.label == "∂f/∂q"
+    assert labels(result.root.explains) == ["∂f/∂x"]  # ∂f/∂y = 5 is a number of its own
+
+
+def labels(asks):
+    return [a.label for a in asks]
+
+
+@pytest.mark.parametrize("expr", ["f = max(0, 1 - y*w*phi)", HINGE])
+def test_independent_kink_answers_have_no_root(expr):
+    # The hinge at margin exactly 1 (worked example 4 with w = phi = y = 1): the indicator rule
+    # gives 0 to every gradient; the rule [a ≥ b] gives -phi*y, -w*y, -w*phi = -1 each. Each row
+    # is its own kink mistake at max: none follows from another, so none is a root.
+    result = check(expr, "w=1,phi=1,y=1", "f=0, df/dw=-1, df/dphi=-1, df/dy=-1")
+    assert [r.verdict for r in result.rows] == ["right", "wrong", "wrong", "wrong"]
+    assert all(kinds(result, label) == ["kink"] for label in ("∂f/∂w", "∂f/∂phi", "∂f/∂y"))
+    assert result.roots == [] and result.root is None
+    text = to_text(check_report(result), width=120)
+    assert "root" not in text
+    assert "1 of 4 right, 3 wrong.\n" in text
+
+
+def test_swapped_locals_the_root_is_the_answer_the_others_follow_from():
+    # f = q*z swapped: ∂f/∂z taken as z = -4 and ∂f/∂q as q = 3; then ∂f/∂x = ∂f/∂y = 3·1 follow
+    # from ∂f/∂q = 3, not from ∂f/∂z (z feeds nothing below it).
+    result = check(HEADLINE, HEADLINE_AT, "df/dz=-4, df/dq=3, df/dx=3, df/dy=3")
+    assert kinds(result, "∂f/∂z") == ["swap"] and kinds(result, "∂f/∂q") == ["swap"]
+    assert labels(r.ask for r in result.roots) == ["∂f/∂q"]
+    assert labels(row(result, "∂f/∂q").explains) == ["∂f/∂y", "∂f/∂x"]
+    assert not row(result, "∂f/∂z").root and row(result, "∂f/∂z").explains == []
+
+
+def test_swapped_locals_without_a_named_product_input_have_no_root():
+    # (x+y)*z: ∂f/∂x and ∂f/∂y are 3·1 each, from the unnamed x+y; every wrong row is the swap itself
+    result = check("(x+y)*z", HEADLINE_AT, "df/dz=-4, df/dx=3, df/dy=3")
+    assert all(kinds(result, label) == ["swap"] for label in ("∂f/∂z", "∂f/∂x", "∂f/∂y"))
+    assert result.roots == []
+
+
+def test_a_chain_after_an_independent_mistake():
+    # ∂f/∂z = -4 (swapped) comes first but nothing depends on it; ∂f/∂q = 4 (a sign lost:
+    # z = -4 taken as 4) carries to ∂f/∂x = ∂f/∂y = 4·1.
+    result = check(HEADLINE, HEADLINE_AT, "df/dz=-4, df/dq=4, df/dx=4, df/dy=4")
+    assert labels(r.ask for r in result.roots) == ["∂f/∂q"]
+    assert labels(result.root.explains) == ["∂f/∂y", "∂f/∂x"]
+    text = to_text(check_report(result), width=120)
+    assert "∂f/∂q is the likely root of the errors after it." in text
+    assert "The likely root of the errors after it: ∂f/∂y and ∂f/∂x follow from it." in text
+
+
+def test_a_deeper_chain_has_one_root():
+    # p = x*y = 6, q = p + 1 = 7, f = q*z: ∂f/∂q = z = -4, ∂f/∂p = -4, ∂f/∂x = -4·3, ∂f/∂y = -4·2.
+    # With ∂f/∂q = 4 every later answer follows: ∂f/∂p = 4, ∂f/∂y = 4·2 = 8, ∂f/∂x = 4·3 = 12.
+    result = check("p = x*y; q = p + 1; f = q*z", "x=2,y=3,z=-4", "df/dq=4, df/dp=4, df/dy=8, df/dx=12")
+    assert kinds(result, "∂f/∂p") == ["carried"] and kinds(result, "∂f/∂x") == ["carried"]
+    assert labels(r.ask for r in result.roots) == ["∂f/∂q"]  # not ∂f/∂p, which itself follows from ∂f/∂q
+    assert labels(result.root.explains) == ["∂f/∂p", "∂f/∂y", "∂f/∂x"]
+
+
+def test_two_independent_chains_have_two_roots():
+    # u = x*y, v = z*w, f = u + v at x=2, y=3, z=5, w=7: ∂f/∂u = ∂f/∂v = 1.
+    # ∂f/∂v = 3 carries to ∂f/∂z = 3·w = 21; ∂f/∂u = 2 carries to ∂f/∂x = 2·y = 6.
+    result = check("u = x*y; v = z*w; f = u + v", "x=2,y=3,z=5,w=7", "df/dv=3, df/dz=21, df/du=2, df/dx=6")
+    assert labels(r.ask for r in result.roots) == ["∂f/∂v", "∂f/∂u"]
+    assert labels(row(result, "∂f/∂v").explains) == ["∂f/∂z"]
+    assert labels(row(result, "∂f/∂u").explains) == ["∂f/∂x"]
+    text = to_text(check_report(result), width=120)
+    assert "∂f/∂v and ∂f/∂u are the likely roots of the errors after them." in text
+
+
+def test_a_wrong_answer_that_explains_nothing_is_no_root():
+    # ∂f/∂x = 1 is the local alone, ∂f/∂z = -4 swapped: two mistakes of their own
+    result = check(HEADLINE, HEADLINE_AT, "df/dz=-4, df/dx=1")
+    assert kinds(result, "∂f/∂x") == ["upstream"]
+    assert result.roots == []
 
 
 def test_a_wrong_value_is_the_root_when_the_gradients_follow_from_it():
     result = check(HEADLINE, HEADLINE_AT, "q=4, df/dz=4")
-    assert row(result, "q").root
+    assert row(result, "q").root and labels(row(result, "q").explains) == ["∂f/∂z"]
     assert kinds(result, "∂f/∂z") == ["carried"]
     assert "your answer q = 4" in row(result, "∂f/∂z").diagnoses[0].message
 
@@ -464,9 +538,9 @@ def test_table_text():
     result = check(HEADLINE, HEADLINE_AT, "q=3, f=-12, df/dz=-4, df/dq=3, df/dx=3")
     text = to_text(check_report(result), width=120)
     assert text.startswith("Checking q = x + y; f = q * z at x = -2, y = 5, z = -4\n")
-    assert "The first wrong gradient: the likely root of the errors after it." in text
+    assert "The likely root of the errors after it: ∂f/∂x follows from it." in text
     assert "Follows from your answer ∂f/∂q = 3: this step itself is right." in text
-    assert "2 of 5 right, 3 wrong. ∂f/∂z is the likely root of the errors after it." in text
+    assert "2 of 5 right, 3 wrong. ∂f/∂q is the likely root of the errors after it." in text
     assert "Right when |given − right| ≤ 0.001 + 0.01·|right|." in text
 
 
@@ -476,16 +550,18 @@ def test_a_single_wrong_answer_is_not_called_a_root():
 
 
 def test_json_is_the_verdicts_as_data():
-    data = check_dict(check(HEADLINE, HEADLINE_AT, "q=3, df/dz=-4, df/dx=1"))
+    data = check_dict(check(HEADLINE, HEADLINE_AT, "q=3, df/dz=-4, df/dq=3, df/dx=3"))
     json.dumps(data, allow_nan=False)
     assert data["schema"] == "bpcalc.check/1"
-    assert data["ok"] is False and (data["right"], data["wrong"], data["missing"]) == (1, 2, 0)
+    assert data["ok"] is False and (data["right"], data["wrong"], data["missing"]) == (1, 3, 0)
     assert data["at"] == {"x": -2, "y": 5, "z": -4}
     assert data["tolerance"] == {"rtol": 0.01, "atol": 0.001}
     z = data["rows"][1]
     assert z["asked"] == "df/dz" and z["label"] == "∂f/∂z" and z["given"] == -4 and z["right"] == 3
-    assert z["verdict"] == "wrong" and z["root"] is True
+    assert z["verdict"] == "wrong" and z["root"] is False and z["explains"] == []
     assert z["diagnoses"][0]["kind"] == "swap" and z["diagnoses"][0]["value"] == -4
+    q = data["rows"][2]
+    assert q["asked"] == "df/dq" and q["root"] is True and q["explains"] == ["df/dx"]
 
 
 # ---------------------------------------------------------------- the command

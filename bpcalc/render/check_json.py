@@ -48,6 +48,7 @@ def row_dict(row: Row) -> dict[str, Any]:
         "right": _value(row.right),
         "verdict": row.verdict,
         "root": row.root,
+        "explains": [ask.key for ask in row.explains],
         "diagnoses": [{"kind": d.kind, "message": d.message, "value": _value(d.value)} for d in row.diagnoses],
     }
 

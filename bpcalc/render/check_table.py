@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ..text import visible
 from . import number
-from .check_text import ROOT, check_summary, key_rows, point_text, score_text, sentence, source_line, wrong_items
+from .check_text import check_summary, key_rows, point_text, root_text, score_text, sentence, source_line, wrong_items
 from .table import console
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def check_table(check: Check, digits: int = 6) -> Table:
     for row in check.rows:
         why = [sentence(d.message) for d in row.diagnoses]
         if row.root and several:
-            why.insert(0, sentence(ROOT))
+            why.insert(0, sentence(root_text(row)))
         verdict = Text("not answered" if row.verdict == "missing" else row.verdict, style=STYLE[row.verdict])
         table.add_row(row.ask.label, number(row.given, digits), number(row.right, digits), verdict, "\n".join(why))
     return table

@@ -15,7 +15,19 @@ if TYPE_CHECKING:
     from ..check import Check, Row
 
 VERDICT_WORDS = {"right": "right", "wrong": "wrong", "missing": "not answered"}
-ROOT = "the first wrong gradient: the likely root of the errors after it"
+ROOT = "the likely root of the errors after it"
+
+
+def root_text(row: Row) -> str:
+    """Why a row is a likely root: the later wrong answers that follow from it."""
+    labels = [ask.label for ask in row.explains]
+    shown = labels if len(labels) <= 4 else labels[:3] + [f"{len(labels) - 3} more"]
+    return f"{ROOT}: {labels_text(shown)} follow{'s' if len(labels) == 1 else ''} from it"
+
+
+def labels_text(labels: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return ", ".join(labels[:-1]) + " and " + labels[-1] if len(labels) > 1 else "".join(labels)
 
 
 def sentence(text: str) -> str:
@@ -53,7 +65,7 @@ def row_lines(row: Row, digits: int = 6, root: bool = True) -> list[str]:
     else:
         lines = [f"{label} = {number(row.given, digits)}: wrong, the right value is {number(row.right, digits)}"]
         if row.root and root:
-            lines[0] += f" ({ROOT})"
+            lines[0] += f" ({root_text(row)})"
     lines += [f"  {sentence(d.message)}" for d in row.diagnoses]
     return lines
 
@@ -70,9 +82,12 @@ def check_summary(check: Check) -> str:
     if missing:
         parts.append(f"{missing} not answered")
     text = f"{total - wrong - missing} of {total} right, {' and '.join(parts)}."
-    root = check.root
-    if root is not None and wrong > 1:
-        text += f" {root.ask.label} is the likely root of the errors after it."
+    roots = check.roots
+    if roots and wrong > 1:
+        if len(roots) == 1:
+            text += f" {roots[0].ask.label} is the likely root of the errors after it."
+        else:
+            text += f" {labels_text([r.ask.label for r in roots])} are the likely roots of the errors after them."
     return text
 
 
