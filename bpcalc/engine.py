@@ -240,32 +240,44 @@ def backward(
             up = grads[i]
             if plain and len(inputs) == 2 and op.kink is None:
                 # The hot path, bpcalc.grad's binary ops unrolled: the general body below with its
-                # cases fixed (test_engine checks that the two agree to the last bit).
+                # cases fixed (test_engine checks that the two agree to the last bit). The op
+                # table's facts spare the rule calls: add's and sub's locals are constants,
+                # mul's each the other input.
                 upstreams[i] = up
                 a, b = inputs
-                out, va, vb = values[i], values[a], values[b]
-                la = lb = None
-                if wants[a]:
-                    try:
-                        la = op.local[0](out, va, vb)
-                    except OverflowError:
-                        la = OVERFLOWED
-                    except (ArithmeticError, ValueError):
-                        la = NOT_DEFINED
+                wa, wb = wants[a], wants[b]
+                row = op.constant_local
+                if row is None:
+                    if op.factors:
+                        row = (values[b], values[a])
+                    else:
+                        la: Any = None
+                        lb: Any = None
+                        if wa:
+                            try:
+                                la = op.local[0](values[i], values[a], values[b])
+                            except OverflowError:
+                                la = OVERFLOWED
+                            except (ArithmeticError, ValueError):
+                                la = NOT_DEFINED
+                        if wb:
+                            try:
+                                lb = op.local[1](values[i], values[a], values[b])
+                            except OverflowError:
+                                lb = OVERFLOWED
+                            except (ArithmeticError, ValueError):
+                                lb = NOT_DEFINED
+                        row = (la, lb)
+                la, lb = row
+                if wa:
                     grads[a] = grad = grads[a] + up * la
                     if grad - grad != 0.0:
                         raise _backward_error(graph, i, op, values, 0, la, up, up * la)
-                if wants[b]:
-                    try:
-                        lb = op.local[1](out, va, vb)
-                    except OverflowError:
-                        lb = OVERFLOWED
-                    except (ArithmeticError, ValueError):
-                        lb = NOT_DEFINED
+                if wb:
                     grads[b] = grad = grads[b] + up * lb
                     if grad - grad != 0.0:
                         raise _backward_error(graph, i, op, values, 1, lb, up, up * lb)
-                local_rows[i] = (la, lb)
+                local_rows[i] = row if wa and wb else (la if wa else None, lb if wb else None)
                 continue
             if upstream:
                 up = upstream.get(i, up)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,10 @@ class Op:
     piece: Callable[..., float] | None = None  # (*inputs) -> which smooth piece they are on; gradcheck's kink test
     # other rules at the kink: (the local every input gets, who uses it)
     factors: bool = False  # its two locals are each other's input (a·b): a student may swap them
+    # its locals are these numbers at every point (add: 1, 1); with `factors` or this, `local`
+    # is made from the fact (not written out), and the reverse loop's hot path reads the fact
+    # instead of calling a rule per input
+    constant_local: tuple[float, ...] | None = None
     minus: bool = False  # it carries a minus sign a student may lose (−a, a − b)
     conventions: tuple[tuple[float, str], ...] = ()
     function: bool = True  # called as name(...); False for the infix and prefix operators
@@ -54,6 +59,12 @@ class Op:
     exact: Callable[..., object] | None = None
     exact_local: tuple[Callable[..., object], ...] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.local and self.constant_local is not None:
+            object.__setattr__(self, "local", tuple(_constant(v) for v in self.constant_local))
+        elif not self.local and self.factors:
+            object.__setattr__(self, "local", (_second_input, _first_input))
+
     @property
     def arity(self) -> int | None:
         if self.variadic:
@@ -68,6 +79,19 @@ class Op:
         for name, label in zip(INPUT_NAMES, labels):
             text = text.replace("{" + name + "}", label)
         return text
+
+
+def _constant(value: float) -> Callable[..., float]:
+    """A local rule that is `value` everywhere (Op.constant_local)."""
+    return lambda out, *inputs: value
+
+
+def _first_input(out: float, a: float, b: float) -> float:
+    return a  # ∂(a·b)/∂b (Op.factors)
+
+
+def _second_input(out: float, a: float, b: float) -> float:
+    return b  # ∂(a·b)/∂a (Op.factors)
 
 
 def _sigmoid(a: float) -> float:
@@ -219,19 +243,19 @@ SCALAR_OPERATIONS: dict[str, Op] = {
     op.name: op
     for op in (
         # ---- arithmetic: the infix and prefix operators ----
-        Op("add", lambda a, b: a + b, symbol="+", tex="{a} + {b}",
-           local=(lambda out, a, b: 1.0, lambda out, a, b: 1.0),
+        # forward rules of the operators: Python's own (operator.add is a + b), no frame per call
+        Op("add", operator.add, symbol="+", tex="{a} + {b}",
+           constant_local=(1.0, 1.0),
            formula=("1", "1"), function=False,
            second=_FLAT2, exact=lambda a, b: a + b, exact_local=_ones(2)),
-        Op("sub", lambda a, b: a - b, symbol="−", tex="{a} - {b}",
-           local=(lambda out, a, b: 1.0, lambda out, a, b: -1.0),
+        Op("sub", operator.sub, symbol="−", tex="{a} - {b}",
+           constant_local=(1.0, -1.0),
            formula=("1", "-1"), function=False, minus=True,
            second=_FLAT2, exact=lambda a, b: a - b, exact_local=(lambda out, a, b: 1, lambda out, a, b: -1)),
-        Op("mul", lambda a, b: a * b, symbol="×", tex="{a} \\cdot {b}",
-           local=(lambda out, a, b: b, lambda out, a, b: a),
+        Op("mul", operator.mul, symbol="×", tex="{a} \\cdot {b}",
            formula=("{b}", "{a}"), function=False, factors=True,
            second=((_zero, _one), (_one, _zero)), exact=lambda a, b: a * b),
-        Op("div", lambda a, b: a / b, symbol="÷", tex="\\frac{{a}}{{b}}",
+        Op("div", operator.truediv, symbol="÷", tex="\\frac{{a}}{{b}}",
            local=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
            formula=("1/{b}", "-{a}/{b}^2"), domain="b != 0", function=False,
            second=((_zero, lambda out, a, b: -1.0 / (b * b)),
@@ -245,11 +269,11 @@ SCALAR_OPERATIONS: dict[str, Op] = {
            exact=_exact_pow, exact_local=(_exact_dpow_da, _exact_dpow_db)),
         # q = x: a name for a copy of a value keeps a node of its own (∂f/∂q is q's uses only)
         Op("id", lambda a: a, symbol="id", tex="{a}",
-           local=(lambda out, a: 1.0,),
+           constant_local=(1.0,),
            formula=("1",), function=False,
            second=_FLAT1, exact=lambda a: a, exact_local=_ones(1)),
-        Op("neg", lambda a: -a, symbol="−x", tex="-{a}",
-           local=(lambda out, a: -1.0,),
+        Op("neg", operator.neg, symbol="−x", tex="-{a}",
+           constant_local=(-1.0,),
            formula=("-1",), function=False, minus=True,
            second=_FLAT1, exact=lambda a: -a, exact_local=(lambda out, a: -1,)),
         # ---- kinks: piecewise-linear functions ----
@@ -543,7 +567,7 @@ def exact_operations() -> dict[str, Op]:
                 continue
             split: Any = tuple(Fraction(v) for v in op.tie_split) if op.tie_split is not None else None
             local = tuple(_bounded(rule) for rule in (op.exact_local or op.local))
-            table[name] = replace(op, forward=_bounded(op.exact), local=local, tie_split=split)
+            table[name] = replace(op, forward=_bounded(op.exact), local=local, tie_split=split, constant_local=None)
         _EXACT = table
     return _EXACT
 
