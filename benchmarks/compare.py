@@ -2,11 +2,13 @@
 
     python benchmarks/compare.py 7f0e323          # that commit against the working tree
     python benchmarks/compare.py 7f0e323 --sizes 1000,10000,100000
+    python benchmarks/compare.py 7f0e323 --json   # the JSON writer's text instead (bench.py's JSON row)
 
 The other revision's bpcalc/ is taken with `git archive` into a temporary folder under the
 package name `bpcalc_then`, so both import in this one process; the two are timed in turns
-(best of several runs each) on the same graphs from bench.py's shapes, so a busy machine
-moves both sides alike. The cyclic GC is off, as bpcalc.grad runs its passes.
+(best of several runs each, CPU time as bench.py takes it) on the same graphs from
+bench.py's shapes, so a busy machine moves both sides alike. The cyclic GC is off, as
+bpcalc.grad runs its passes.
 """
 from __future__ import annotations
 
@@ -37,11 +39,12 @@ def revision(rev: str, folder: Path):
 
 
 def best(fn, repeat: int) -> float:
+    """The least CPU time of `repeat` calls (the wall clock would count other processes' turns)."""
     fastest = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        fastest = min(fastest, time.perf_counter() - start)
+        fastest = min(fastest, time.process_time() - start)
     return fastest
 
 
@@ -55,17 +58,31 @@ def timings(engine, parse, source: str, repeat: int) -> tuple[float, float, int]
     return forward, backward, len(graph.nodes)
 
 
+def json_timing(engine, parse, source: str, repeat: int) -> tuple[float, int]:
+    """bench.py's JSON row: the text of a result whose steps are made, in its pieces, encoded."""
+    package = engine.__name__.rpartition(".")[0]
+    grad = importlib.import_module(package).grad
+    writer = importlib.import_module(package + ".render.json")
+    result = grad(source, at={name: bench.POINT[name] for name in parse.parse(source).variables})
+    len(result.steps)  # the steps made before the clock starts, as bench.py does
+    return best(lambda: [piece.encode("utf-8") for piece in writer.chunks(result)], repeat), len(result.graph.nodes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rev", help="the revision to compare the working tree with")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=5, help="turns of then/now; each takes its best")
+    parser.add_argument("--json", action="store_true", help="time the JSON writer instead of the passes")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     now = importlib.import_module("bpcalc.engine"), importlib.import_module("bpcalc.parse")
     with tempfile.TemporaryDirectory() as folder:
         then = revision(args.rev, Path(folder))
         gc.disable()
+        if args.json:
+            json_rows(then, now, sizes, args.rounds)
+            return
         print(f"{'shape':7} {'nodes':>8}   forward ns/node then → now        backward ns/node then → now")
         for shape, make in bench.SHAPES.items():
             for size in sizes:
@@ -81,6 +98,21 @@ def main() -> None:
                 print(f"{shape:7} {n:>8,}   {f0 / n * 1e9:6.0f} → {f1 / n * 1e9:6.0f} ({f1 / f0:4.2f}x)"
                       f"          {b0 / n * 1e9:6.0f} → {b1 / n * 1e9:6.0f} ({b1 / b0:4.2f}x)", flush=True)
         gc.enable()
+
+
+def json_rows(then, now, sizes: list[int], rounds: int) -> None:
+    print(f"{'shape':7} {'nodes':>8}   JSON us/node then → now")
+    for shape, make in bench.SHAPES.items():
+        for size in sizes:
+            source = make(size)
+            repeat = 3 if size <= 10_000 else 1
+            results: dict[str, list[float]] = {"then": [], "now": []}
+            for _ in range(rounds):
+                for name, (engine, parse) in (("then", then), ("now", now)):
+                    seconds, n = json_timing(engine, parse, source, repeat)
+                    results[name].append(seconds)
+            t0, t1 = min(results["then"]), min(results["now"])
+            print(f"{shape:7} {n:>8,}   {t0 / n * 1e6:6.2f} → {t1 / n * 1e6:6.2f} ({t1 / t0:4.2f}x)", flush=True)
 
 
 if __name__ == "__main__":
