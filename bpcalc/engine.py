@@ -130,7 +130,10 @@ def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = N
     wants = bytearray(len(nodes))
     missing = []
     for i, node in enumerate(nodes):
-        if node.op == VAR or node.op == CONST and node.label in CONSTANTS:
+        op = node.op
+        if op != VAR and op != CONST:
+            continue  # an operation: the forward pass gives its value
+        if op == VAR or node.label in CONSTANTS:
             # pi and e read as names: a constant (op const, no gradient) unless the point
             # gives them a value, and then a variable; the same graph may be run both ways.
             if node.label in point:
@@ -142,7 +145,7 @@ def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = N
                 values[i] = node.literal
             else:
                 missing.append(node.label)
-        elif node.op == CONST:
+        else:
             values[i] = node.literal
     if missing:
         raise MissingValuesError(missing, point)
@@ -176,21 +179,23 @@ def forward(
                 continue  # a leaf
             inputs = node.inputs
             try:
-                if arrays is not None:
-                    out = arrays.evaluate(graph, i, op, values)
-                elif len(inputs) == 2:  # binary ops unrolled: this loop and backward's are the hot path
-                    out = op.forward(values[inputs[0]], values[inputs[1]])
+                if arrays is None and len(inputs) == 2:  # binary ops unrolled: the hot path, as in backward
+                    a, b = inputs
+                    out = op.forward(values[a], values[b])
+                    if wants[a] or wants[b]:
+                        wants[i] = 1
                 else:
-                    out = op.forward(*[values[j] for j in inputs])
+                    out = arrays.evaluate(graph, i, op, values) if arrays is not None else op.forward(
+                        *[values[j] for j in inputs])
+                    for j in inputs:
+                        if wants[j]:
+                            wants[i] = 1  # set, never cleared: a --wrt name is wanted even if made of constants
+                            break
             except (ArithmeticError, ValueError) as exc:
                 raise math_error(graph, i, values, failure_reason(exc, op)) from None
             if arrays is None and out - out != 0.0:  # inf or nan; cheaper than math.isfinite here
                 raise math_error(graph, i, values, "the value overflows float64")
             values[i] = out
-            for j in inputs:
-                if wants[j]:
-                    wants[i] = 1  # set, never cleared: a --wrt name is wanted even if made of constants
-                    break
 
 
 def backward(
@@ -226,17 +231,16 @@ def backward(
     grads, local_rows, contribution_rows = _start(wants, n, arrays, replay, one)
     upstreams: list = [None] * n
     plain = replay is None and arrays is None and not upstream and steps is None and finite is None  # bpcalc.grad's
+    visit = wants if replay is None else [row is not None for row in local_rows]  # replay: every recorded node
     with arrays.raising() if arrays is not None else nullcontext():
         for i in range(n - 1, -1, -1):
-            if replay is None:
-                if not wants[i]:
-                    continue
-            elif local_rows[i] is None:
+            if not visit[i]:
                 continue
-            op = operation(nodes[i].op)
+            node = nodes[i]
+            op = operation(node.op)
             if op is None:
                 continue  # a leaf
-            inputs = nodes[i].inputs
+            inputs = node.inputs
             up = grads[i]
             if plain and len(inputs) == 2 and op.kink is None:
                 # The hot path, bpcalc.grad's binary ops unrolled: the general body below with its
