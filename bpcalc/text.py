@@ -1,9 +1,10 @@
-"""Untrusted text made safe for where it goes: a terminal, a spreadsheet cell. Imports nothing of bpcalc.
+"""Untrusted text made safe for where it goes: a terminal, a spreadsheet cell, a TOML file. Imports nothing of bpcalc.
 
 Student names, answer keys, file names and program comments come from files
 that bpcalc does not trust (an answer file is a student's upload). Every such
 text passes through `visible` before it reaches a terminal and through
-`csv_cell` before it lands in a CSV cell.
+`csv_cell` before it lands in a CSV cell; a TOML file bpcalc writes holds it
+only through `toml_string` (a value or key) and `toml_comment`.
 """
 
 from __future__ import annotations
@@ -71,4 +72,28 @@ def csv_cell(value: object) -> str:
     return text
 
 
-__all__ = ["FORMULA_STARTS", "clip", "csv_cell", "visible"]
+# TOML (1.0) allows no control character but the tab in a comment or a basic string,
+# nor an unescaped quote or backslash in a string: these are escaped (the tab too, as JSON does).
+_TOML_ESCAPE = re.compile('[\x00-\x1f\x7f"\\\\]')
+_TOML_NAMED = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_escape(match: re.Match) -> str:
+    char = match.group(0)
+    return _TOML_NAMED.get(char) or f"\\u{ord(char):04x}"
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string, quotes included: valid whatever it holds (a line break, a quote, ESC).
+
+    The same text as JSON's string (json.dumps, ensure_ascii=False), but for DEL, which TOML wants escaped.
+    """
+    return '"' + _TOML_ESCAPE.sub(_toml_escape, text) + '"'
+
+
+def toml_comment(text: str) -> str:
+    """`text` as one TOML comment line: '# ' and the text with its line breaks and control characters escaped."""
+    return "# " + visible(text)
+
+
+__all__ = ["FORMULA_STARTS", "clip", "csv_cell", "toml_comment", "toml_string", "visible"]

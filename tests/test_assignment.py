@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ from bpcalc.errors import AnswerError, MathError
 from bpcalc.render.check_json import graded_dict, grades_jsonl, gradescope, key_dict
 from bpcalc.render.check_table import grades_table, key_report, to_text
 from bpcalc.render.check_text import grades_csv, key_markdown, key_toml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 runner = CliRunner()
 
@@ -456,6 +462,98 @@ def test_key_renderers_and_a_full_marks_round_trip(homework, tmp_path):
     key.write_text(key_toml(hw), encoding="utf-8")
     graded = check_submission(hw, read_submission(key, hw))
     assert graded.ok and graded.score == hw.max_score and graded.student == "answer key"
+
+
+# ---------------------------------------------------------------- hostile titles, programs as written (item 15)
+
+# As written: comments, a line that continues inside brackets, a comment holding a Markdown fence.
+PROGRAM = "# the fan-out example\na = x*x   # a square, not ``` the end\nf = (a +\n     x)\n"
+HOSTILE_TITLES = [
+    "Homework 3\nBackprop",  # the line break that broke the key's comment line
+    'say "hi"',
+    "back\\slash \\n",
+    "#3 # hash",
+    '"""',
+    "\'\'\'",
+    "ESC\x1b[2J BEL\x07 NUL\x00 DEL\x7f CR\r TAB\t",
+]
+
+
+def _hostile(tmp_path: Path, title: str) -> Path:
+    """An assignment whose title, problem id and problem title are `title` (written by json.dumps, not bpcalc)."""
+    path = tmp_path / "hw.json"
+    data = {
+        "title": title,
+        "problems": [
+            {"id": title or "1", "title": title, "expression": "x*y", "at": "x=2, y=5"},
+            {"id": "fanout", "title": title, "program": PROGRAM, "at": "x=3"},
+        ],
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_key_toml_is_valid_toml_whatever_the_title(tmp_path, title):
+    hw = _hostile(tmp_path, title)
+    result = invoke("key", hw, "--toml")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# ") and lines[1] == 'student = "answer key"'  # the title is one comment line
+    # tomllib is the reference reader; f = x*y at (2, 5): 10, ∂f/∂x = y = 5, ∂f/∂y = x = 2;
+    # f = x*x + x at 3: 12, ∂f/∂x = 2x + 1 = 7
+    assert tomllib.loads(result.stdout) == {
+        "student": "answer key",
+        title: {"f": 10.0, "df/dx": 5.0, "df/dy": 2.0},
+        "fanout": {"f": 12.0, "df/dx": 7.0},
+    }
+    key = tmp_path / "key.toml"
+    key.write_text(result.stdout, encoding="utf-8")
+    graded = check_submission(load_assignment(hw), read_submission(key, load_assignment(hw)))
+    assert graded.ok and graded.score == 5  # the key scores full marks
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_key_markdown_headings_are_one_line_and_the_program_is_as_written(tmp_path, title):
+    md = invoke("key", _hostile(tmp_path, title), "--markdown").stdout
+    lines = md.splitlines()
+    assert lines[0].startswith("# ") and lines[0].endswith(": answer key") and lines[1] == ""
+    headings = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    assert len(headings) == 2 and all(lines[i + 1] == "" for i in headings)
+    assert not any(c in md for c in "\x00\x07\x1b\x7f\r")  # control characters shown as escapes
+    # the program in a fenced block that its own ``` cannot close (CommonMark: a longer fence)
+    start = lines.index("````")
+    assert lines[start + 1:start + 6] == [*PROGRAM.splitlines(), "````"]
+
+
+def test_key_and_report_tables_show_the_program_as_written(homework, tmp_path):
+    written = "\n".join(PROGRAM.splitlines())
+    hw = _hostile(tmp_path, "HW")
+    key = invoke("key", hw).stdout
+    assert written + "\nat x = 3\n" in key
+    assert "x*y at x = 2, y = 5\n" in key  # a one-line program as before
+    answers = tmp_path / "a.toml"
+    answers.write_text('[1]\nf = 10\n[fanout]\nf = 12\n"df/dx" = 6\n', encoding="utf-8")
+    report = invoke("check", "--assignment", hw, "--answers", answers).stdout
+    assert written + "\nat x = 3\n" in report
+
+
+def test_json_keeps_the_program_as_written(tmp_path):
+    hw = _hostile(tmp_path, "HW")
+    assert json.loads(invoke("key", hw, "--json").stdout)["problems"][1]["expression"] == PROGRAM
+    answers = tmp_path / "a.toml"
+    answers.write_text('[fanout]\nf = 12\n', encoding="utf-8")
+    data = json.loads(invoke("check", "--assignment", hw, "--answers", answers, "--json").stdout)
+    assert data["problems"][1]["expression"] == PROGRAM
+
+
+def test_key_toml_for_a_student_names_the_variant_in_valid_toml(tmp_path):
+    hw = tmp_path / "hw.toml"
+    hw.write_text('[[problems]]\nexpression = "x*y"\nat = "y=2"\nrandom = { x = [1, 9] }\n', encoding="utf-8")
+    result = invoke("key", hw, "--toml", "--student", 'S"1\x7f')
+    assert result.exit_code == 0, result.stderr
+    assert tomllib.loads(result.stdout)["variant"] == 'S"1\x7f'
+    assert "\x7f" not in result.stdout  # TOML 1.0 wants DEL escaped in a string (tomllib lets it pass)
 
 
 # ---------------------------------------------------------------- the commands

@@ -889,3 +889,15 @@ def test_cli_values_with_an_assignment_is_refused(tmp_path):
 def test_cli_values_is_in_the_help():
     text = " ".join(invoke("check", "--help").stdout.split())
     assert "--values" in text and "--values point.json" in text
+
+
+def test_cli_a_file_programs_comments_stay_out_of_the_title(tmp_path):
+    # issue 10 item 15: the title is the program without its comments, its statements joined by '; '
+    program = tmp_path / "p.bp"
+    program.write_text("# homework 3, by the TA\na = x*x   # the square\nf = (a +\n  x)\n", encoding="utf-8")
+    result = invoke("check", "--file", str(program), "--at", "x=3", "--expect", "f=12, df/dx=7")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Checking a = x*x; f = (a + x) at x = 3"
+    assert json.loads(invoke("check", "--file", str(program), "--at", "x=3", "--expect", "f=12", "--json").stdout)[
+        "expression"
+    ] == program.read_text(encoding="utf-8")  # JSON: the program as written

@@ -242,3 +242,13 @@ def test_cli_values_from_a_file(tmp_path):
     twice = invoke("gradcheck", "w @ phi", "--values", str(values), "--at", "w=[1,1]")
     assert twice.exit_code == 2 and "'w' is given a value twice" in twice.stderr
     assert "--values layer.json" in " ".join(invoke("gradcheck", "--help").stdout.split())
+
+
+def test_cli_a_file_programs_comments_stay_out_of_the_title(tmp_path):
+    # issue 10 item 15
+    program = tmp_path / "p.bp"
+    program.write_text("# the TA's notes\na = x*x   # the square\nf = a + x\n", encoding="utf-8")
+    result = invoke("gradcheck", "--file", str(program), "--at", "x=3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Gradient check of a = x*x; f = a + x: backprop")
+    assert "#" not in result.stdout and "square" not in result.stdout

@@ -363,3 +363,19 @@ def test_json_is_written_in_pieces():
     pieces = list(chunks(result, size=1000))
     assert len(pieces) >= 2 * (terms // 1000)  # nodes and steps each in several pieces
     assert max(len(p) for p in pieces) < len("".join(pieces)) / 3
+
+
+@pytest.mark.parametrize(
+    "source, line",
+    [
+        ("q = x + y; f = q * z", "q = x + y; f = q * z"),
+        ("# notes\n\na = x*x   # the square\nf = a + x\n", "a = x*x; f = a + x"),
+        ("f = (a +\n   b) * [1,\n 2]\ng = f", "f = (a + b) * [1, 2]; g = f"),  # inside brackets: one statement
+        ("a = 1;\nb = 2  # c\n", "a = 1; b = 2"),
+        ("# only a comment\nx", "x"),
+    ],
+)
+def test_program_line_is_the_program_without_comments(source, line):
+    from bpcalc.render import program_line
+
+    assert program_line(source) == line

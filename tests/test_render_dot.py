@@ -201,3 +201,9 @@ def test_dot_failure_is_reported(monkeypatch):
     with pytest.raises(BpcalcError) as info:
         dot.render_source("digraph { this is not DOT", "svg")
     assert "dot program failed" in str(info.value)
+
+
+def test_the_caption_leaves_out_comments():
+    # issue 10 item 15: a comment at a line's end too, and a line continued inside brackets joins with a space
+    result = bpcalc.grad("# notes\na = x*x  # the square\nf = (a +\n  x)\n", at={"x": 3})
+    assert dot.caption(result) == "a = x*x; f = (a + x)   at x = 3"

@@ -1,13 +1,21 @@
-"""Tests for bpcalc/text.py: control characters made visible, CSV cells no spreadsheet runs."""
+"""Tests for bpcalc/text.py: control characters made visible, CSV cells no spreadsheet runs, TOML strings."""
 
 from __future__ import annotations
 
 import csv
 import io
+import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bpcalc.text import csv_cell, visible
+from bpcalc.text import csv_cell, toml_comment, toml_string, visible
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 @pytest.mark.parametrize(
@@ -66,3 +74,38 @@ def _row(cells):
     buffer = io.StringIO()
     csv.writer(buffer).writerow(cells)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- TOML (issue 10 item 15)
+
+HOSTILE = [
+    "Homework 3\nBackprop",  # a line break ended the key's comment line
+    'say "hi"',
+    "back\\slash \\n \\u0041",
+    "#3 # not a comment",
+    '"""',
+    "\'\'\'",
+    "ESC\x1b[2J BEL\x07 NUL\x00 DEL\x7f CR\r FF\x0c VT\x0b TAB\t C1\x85",
+    "line\u2028sep bidi\u202e",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_toml_string_and_comment_are_valid_toml(text):
+    # tomllib (the standard library's reader) is the reference: the text comes back as it was
+    document = f"{toml_comment(text)}\nkey = {toml_string(text)}\n[{toml_string(text)}]\nx = 1\n"
+    assert tomllib.loads(document) == {"key": text, text: {"x": 1}}
+    assert "\n" not in toml_comment(text) and toml_comment(text).startswith("# ")
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])))  # lone surrogates are no TOML (nor UTF-8) at all
+def test_any_text_is_a_toml_string(text):
+    assert tomllib.loads(f"{toml_comment(text)}\nkey = {toml_string(text)}") == {"key": text}
+
+
+def test_toml_string_is_json_string_but_for_del():
+    import json
+
+    assert toml_string('df/dx "q"\t\n') == json.dumps('df/dx "q"\t\n', ensure_ascii=False)
+    assert toml_string("\x7f") == '"\\u007f"'  # json.dumps leaves DEL raw, which TOML refuses

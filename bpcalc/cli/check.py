@@ -359,9 +359,9 @@ def key(
 
             text = key_toml(homework)
             if student is not None and homework.randomized:  # so that grading finds this variant again
-                import json
+                from ..text import toml_string
 
-                line = f"variant = {json.dumps(student.strip())}\n"
+                line = f"variant = {toml_string(student.strip())}\n"
                 text = text.replace('student = "answer key"\n', 'student = "answer key"\n' + line, 1)
             out(text)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..check import order
+from ..text import toml_string
 from . import exact, point_text, unique_slugs
 
 if TYPE_CHECKING:
@@ -17,13 +18,7 @@ def identity_line(variant: Variant) -> str:
     if variant.field == "variant" and variant.key.startswith("#") and variant.key[1:].isdigit():
         return f"variant = {variant.key[1:]}"
     field = "student" if variant.field == "name" else variant.field  # the answer file names a student so
-    return f"{field} = {_toml_string(variant.key)}"
-
-
-def _toml_string(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
+    return f"{field} = {toml_string(variant.key)}"
 
 
 def _asked(problem: Problem) -> list[str]:

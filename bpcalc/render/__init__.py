@@ -64,6 +64,25 @@ FORMATS: dict[str, Format] = {
 }
 
 
+def program_line(source: str) -> str:
+    """A program on one line without its comments, for a title: its statements joined by '; '.
+
+    As the grammar reads it: a comment runs from '#' to the end of its line, and a line
+    break inside brackets continues the statement (joined by a space there).
+    """
+    shown = ""
+    depth = 0
+    for line in source.split("\n"):
+        code = " ".join(line.split("#", 1)[0].split())
+        if not code:
+            continue
+        if shown:
+            shown += " " if depth > 0 or shown.endswith(";") or code.startswith(";") else "; "
+        shown += code
+        depth = max(0, depth + sum(code.count(c) for c in "([") - sum(code.count(c) for c in ")]"))
+    return shown
+
+
 def formats(command: str) -> list[Format]:
     """The formats a command's --format offers, in the registry's order."""
     return [f for f in FORMATS.values() if command in f.commands]

@@ -12,7 +12,17 @@ from rich.text import Text
 
 from ..text import visible
 from . import number
-from .check_text import check_summary, key_rows, point_text, root_text, score_text, sentence, source_line, wrong_items
+from .check_text import (
+    check_summary,
+    key_rows,
+    point_text,
+    program_lines,
+    root_text,
+    score_text,
+    sentence,
+    source_line,
+    wrong_items,
+)
 from .table import console
 
 if TYPE_CHECKING:
@@ -33,6 +43,14 @@ def _table() -> Table:
 
 def _heading(text: str) -> Text:
     return Text(visible(text), style="bold")  # titles and ids come from the assignment file
+
+
+def _program(source: str, at: str) -> list[RenderableType]:
+    """A problem's program as written and its point: one line for a one-line program, else the lines, then the point."""
+    lines = program_lines(source)
+    if len(lines) <= 1:
+        return [Text((lines[0] if lines else "") + (f" at {at}" if at else ""))]
+    return [Text("\n".join(lines)), *([Text(f"at {at}")] if at else [])]
 
 
 def check_table(check: Check, digits: int = 6) -> Table:
@@ -71,12 +89,11 @@ def graded_report(graded: Graded, assignment: Assignment, digits: int = 6) -> Re
     for p in graded.problems:
         problem = p.problem
         name = f"Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
-        source = source_line(problem.source)
         at = point_text(problem.at, digits)
         title = f"{name} — {score_text(p.score)} of {score_text(p.max_score)} point{'s' if p.max_score != 1 else ''}"
         parts += [
             _heading(title),
-            Text(source + (f" at {at}" if at else "")),
+            *_program(problem.source, at),
             check_table(p.check, digits),
             Text(check_summary(p.check)),
             Text(""),
@@ -130,9 +147,8 @@ def key_report(assignment: Assignment, digits: int = 6) -> RenderableType:
     for problem in assignment.problems:
         name = f"Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
         at = point_text(problem.at, digits)
-        source = source_line(problem.source, 80)
         title = f"{name} ({score_text(problem.points)} point{'s' if problem.points != 1 else ''})"
-        parts += [_heading(title), Text(source + (f" at {at}" if at else ""))]
+        parts += [_heading(title), *_program(problem.source, at)]
         table = _table()
         table.add_column("asked", style="bold")
         table.add_column("answer", justify="right")

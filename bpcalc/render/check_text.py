@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..text import csv_cell, visible
-from . import number
+from ..text import csv_cell, toml_comment, toml_string, visible
+from . import number, program_line
 
 if TYPE_CHECKING:
     from ..assignment import Assignment, Graded, ProblemResult
@@ -39,9 +39,21 @@ def sentence(text: str) -> str:
 
 
 def source_line(source: str, limit: int = 60) -> str:
-    """A program on one line, shortened with an ellipsis, its control characters made visible (a comment may too)."""
-    text = visible(" ".join(source.split()))
+    """A program on one line for a title: without its comments, shortened with an ellipsis, control characters
+    made visible."""
+    text = visible(program_line(source))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def program_lines(source: str) -> list[str]:
+    """A program as written, line by line (comments kept), for a key or report to show; control characters
+    made visible, blank lines around it and spaces at line ends dropped."""
+    lines = [visible(line, newlines=True).rstrip() for line in source.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
 
 
 def point_text(at: dict, digits: int = 6) -> str:
@@ -147,16 +159,17 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
 
 def key_markdown(assignment: Assignment, digits: int = 6) -> str:
     """The answer key as Markdown: a section and a table per problem."""
-    lines = [f"# {assignment.title}: answer key", ""]
+    lines = [f"# {visible(assignment.title)}: answer key", ""]  # a heading is one line
     for problem in assignment.problems:
         heading = f"## Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
         points = score_text(problem.points)
-        lines += [f"{heading} ({points} point{'s' if problem.points != 1 else ''})", ""]
-        source = problem.source.strip()
-        if "\n" in source:
-            lines += ["```", source, "```", ""]
+        lines += [f"{visible(heading)} ({points} point{'s' if problem.points != 1 else ''})", ""]
+        source = program_lines(problem.source)
+        if len(source) > 1:
+            fence = "`" * max(3, _longest_run(source, "`") + 1)  # a comment's ``` cannot close the block
+            lines += [fence, *source, fence, ""]
         else:
-            lines += [f"`{source}`", ""]
+            lines += [_code_span(source[0] if source else ""), ""]
         if problem.at:
             lines += [f"at {point_text(problem.at, digits)}", ""]
         lines += ["| asked | answer |", "|---|---|"]
@@ -164,6 +177,23 @@ def key_markdown(assignment: Assignment, digits: int = 6) -> str:
             lines.append(f"| {ask.label} | {number(value, digits)} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _longest_run(lines: list[str], char: str) -> int:
+    longest = 0
+    for line in lines:
+        run = 0
+        for c in line:
+            run = run + 1 if c == char else 0
+            longest = max(longest, run)
+    return longest
+
+
+def _code_span(text: str) -> str:
+    """`text` as Markdown inline code: delimited by more backticks than it holds in a row (CommonMark)."""
+    ticks = "`" * (_longest_run([text], "`") + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def key_rows(problem):
@@ -175,14 +205,19 @@ def key_rows(problem):
 
 def key_toml(assignment: Assignment) -> str:
     """The answer key as an answer file (exact numbers): a submission that scores full marks."""
-    lines = [f"# {assignment.title}: answer key, written by bpcalc key --toml", 'student = "answer key"', ""]
+    # One comment line whatever the title holds (a line break would end the comment)
+    lines = [toml_comment(f"{assignment.title}: answer key, written by bpcalc key --toml")]
+    lines += ['student = "answer key"', ""]
     for problem in assignment.problems:
-        lines.append(f"[{json.dumps(problem.id)}]")
+        lines.append(f"[{toml_string(problem.id)}]")
         for ask, value in key_rows(problem):
-            key = ask.key if ask.kind == "value" else json.dumps(ask.key)
+            key = ask.key if ask.kind == "value" and _BARE_KEY.fullmatch(ask.key) else toml_string(ask.key)
             lines.append(f"{key} = {_toml_number(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # a TOML key without quotes
 
 
 def _toml_number(value) -> str:

@@ -14,7 +14,7 @@ from ..errors import BpcalcError, ExitCode, InputError, install_hint
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import visible
-from . import Options, number
+from . import Options, number, program_line
 
 VALUE = "#1a7f37"  # green: forward values
 GRAD = "#cf222e"  # red: gradients
@@ -83,8 +83,7 @@ def fan_out(result: Result) -> dict[int, int]:
 
 def caption(result: Result, digits: int = 6) -> str:
     """The program on one line and the point, each shortened: a picture's title."""
-    lines = [line.strip() for line in result.graph.source.strip().splitlines()]
-    source = "; ".join(line for line in lines if line and not line.startswith("#"))  # no comment lines
+    source = program_line(result.graph.source)  # no comments
     point = ", ".join(f"{label} = {number(value, digits)}" for label, value in result.at.items())
     return _shorten(source) + (f"   at {_shorten(point)}" if point else "")
 
