@@ -238,6 +238,9 @@ def math_error(graph: Any, i: int, values: Sequence, reason: str) -> MathError:
     return MathError(reason, i, node.label, graph.text(i, 60), inputs)
 
 
+TIE_SPLIT = "--tie split: 1/2 to each input"  # the rule a max/min tie follows under --tie split, in words
+
+
 def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, count: int = 1, size: int = 1) -> Notice:
     """The warning for node i evaluated at its op's kink (at `count` of `size` elements for arrays)."""
     nodes = graph.nodes
@@ -247,7 +250,7 @@ def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, coun
         where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
     else:
         where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
-    rule = "--tie split: 1/2 to each input" if split else op.convention
+    rule = TIE_SPLIT if split else op.convention
     sides = ""
     if op.one_sided is not None:
         sides = "; " + ", ".join(

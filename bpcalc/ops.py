@@ -496,7 +496,7 @@ ARRAY_OPERATIONS: dict[str, Op] = {
         Op("index", _index, formula=("δ at the index, 0 elsewhere", "none", "none"), function=False,
            vjp=(_index_vjp, _no_gradient, _no_gradient), shape=_index_shape),
         Op("matmul", lambda a, b: a @ b, formula=("δ·{b}ᵀ", "{a}ᵀ·δ"), function=False, symbol="@",
-           tex="{a} \\mathbin{@} {b}", vjp=(_matmul_da, _matmul_db), shape=_matmul_shape),
+           tex="{a} \\cdot {b}", vjp=(_matmul_da, _matmul_db), shape=_matmul_shape),
         Op("dot", lambda a, b: float(a @ b), formula=("δ·{b}", "δ·{a}"),
            vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
            shape=_pair_to_scalar),

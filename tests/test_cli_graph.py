@@ -277,4 +277,8 @@ def test_pictures_and_write_ups_show_arrays(args):
         pytest.skip("this build has no vectors")
     result = invoke(args[0], VECTOR[0], *VECTOR[1:], *args[1:])
     assert result.exit_code == 0, result.stderr
+    if "latex" in args:  # in math mode (issue 10 item 24): the point in the header comment, ∂f/∂w a bmatrix
+        assert "% at w = [0.5, -0.3]" in result.stdout
+        assert "\\begin{bmatrix} -1 & -2 \\end{bmatrix}" in result.stdout and "\\text{[" not in result.stdout
+        return
     assert "[0.5, -0.3]" in result.stdout and "[-1, -2]" in result.stdout  # w and ∂f/∂w

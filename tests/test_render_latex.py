@@ -90,8 +90,98 @@ def test_standalone_is_a_document():
     assert "\\documentclass" not in fragment and fragment.startswith("% bpcalc: (x+y)*z")
 
 
+# ---------------------------------------------------------------- kinks (issue 10 item 5)
+
+HINGE = "max(0, 1 - w*phi*y)"  # at w = phi = y = 1 the margin is exactly 1: max(0, 0) ties
+HINGE_AT = "w=1,phi=1,y=1"
+
+
+def test_a_local_at_a_kink_is_tagged_and_the_note_names_the_convention():
+    text = latex.render(bpcalc.grad(HINGE, at=HINGE_AT))
+    # ∂f/∂n3 is the output's own local at the tie: [0 < n3] = 0 by the course's indicator rule
+    assert f"{P('f', 'n_{3}')} &= 0 \\tag*{{kink 1}} \\\\" in text.splitlines()
+    assert text.count("\\tag*") == 1  # the chain through n3 multiplies by 0, but takes no local at the kink
+    notes = text[text.index("% Kinks"):]
+    item = next(line for line in notes.splitlines() if line.startswith("\\item[kink 1] "))
+    # errors.kink_notice's words, escaped: the node, the tie, the one-sided derivatives, the convention
+    assert item.startswith("\\item[kink 1] f = max(0, 1 - w*phi*y) is at a kink (its inputs tie at 0; ")
+    assert "\\ensuremath{\\partial}f/\\ensuremath{\\partial}n3 is 0 from below and 1 from above" in item
+    assert "a tie gives 0 to both inputs, as the course's indicator rule does (-{}-tie split gives 1/2 each" in item
+    assert "\\begin{description}" in notes and "\\end{description}" in notes
+
+
+def test_tie_split_is_said_and_its_numbers_are_tagged():
+    text = latex.render(bpcalc.grad(HINGE, at=HINGE_AT, tie="split"), standalone=True)
+    lines = text.splitlines()
+    assert f"{P('f', 'n_{3}')} &= 0.5 \\tag*{{kink 1}} \\\\" in lines  # ½ to each input of the tie
+    assert f"{P('f', 'n_{2}')} &= {P('f', 'n_{3}')} \\, {P('n_{3}', 'n_{2}')} = (0.5)(-1) = -0.5 \\\\" in lines
+    assert "\\subsection*{Kinks}" in lines
+    item = next(line for line in lines if line.startswith("\\item[kink 1] "))
+    assert item.endswith("; -{}-tie split: 1/2 to each input")
+    assert "Computed with -{}-tie split: 1/2 to each input at a max/min tie." in lines
+    # without a kink, --tie split still says which rule the document follows
+    smooth = latex.render(bpcalc.grad("max(x, y)", at="x=2,y=1", tie="split"))
+    assert "\\tag*" not in smooth
+    assert smooth.endswith("% Kinks\nComputed with -{}-tie split: 1/2 to each input at a max/min tie.\n")
+
+
+def test_several_kinks_on_one_line():
+    # x feeds relu, abs and max at their kinks: ∂f/∂x sums three locals taken at kinks
+    text = latex.render(bpcalc.grad("relu(x) + abs(x) + max(x, y)", at="x=0,y=0"))
+    x_line = next(line for line in text.splitlines() if line.startswith(P("f", "x")))
+    assert x_line.endswith("\\tag*{kinks 1, 2, 3}")
+    items = [line for line in text.splitlines() if line.startswith("\\item[")]
+    # numbered from the output back: max (the last node), then abs, then relu
+    assert [item.split("] ")[1].split(" = ")[0] for item in items] == ["n4", "n2", "n1"]
+    assert "relu'(0) = 0" in items[2] and "abs'(0) = 0" in items[1]
+
+
+def test_no_kink_no_notes():
+    text = latex.render(bpcalc.grad(HINGE, at="w=0.5,phi=1,y=1"))
+    assert "kink" not in text.lower() and "\\tag" not in text
+
+
+# ---------------------------------------------------------------- arrays in math mode (issue 10 item 24)
+
+
+def test_vectors_and_matrices_are_bmatrices_and_matmul_is_cdot():
+    text = latex.render(bpcalc.grad("max(0, 1 - (w @ phi)*y)", at="w=[0.5,-0.3],phi=[1,2],y=1"), standalone=True)
+    assert "\\text{[" not in text and "@" not in text.split("\\begin{flushleft}")[1].split("\\end{flushleft}")[1]
+    point = "w = \\begin{bmatrix} 0.5 & -0.3 \\end{bmatrix}, \\phi = \\begin{bmatrix} 1 & 2 \\end{bmatrix}, y = 1"
+    assert f"at ${point}$" in text
+    assert "n_{1} &= w \\cdot \\phi = -0.1 \\\\" in text  # w·φ = 0.5 - 0.6
+    # ∂f/∂w = -φ·y = [-1, -2], ∂f/∂φ = -w·y = [-0.5, 0.3] (the worked examples' vector hinge)
+    chain = f"{P('f', 'n_{1}')} \\, {P('n_{1}', 'w')}"
+    assert f"{P('f', 'w')} &= {chain} = \\begin{{bmatrix}} -1 & -2 \\end{{bmatrix}}" in text
+    assert "\\begin{bmatrix} -0.5 & 0.3 \\end{bmatrix}" in text
+
+
+def test_a_matrix_has_rows_and_an_elementwise_product_is_odot():
+    result = bpcalc.grad("sum(relu(W @ a))", at="W=[[1,-2],[3,4]],a=[1,1]")
+    lines = latex.render(result).splitlines()
+    assert "n_{1} &= W \\cdot a = \\begin{bmatrix} -1 & 7 \\end{bmatrix} \\\\" in lines  # [1-2, 3+4]
+    # relu'(n1) = [0, 1]; ∂f/∂W = relu'(n1) aᵀ = [[0, 0], [1, 1]]
+    odot = (
+        "\\begin{bmatrix} 1 & 1 \\end{bmatrix} \\odot \\begin{bmatrix} 0 & 1 \\end{bmatrix}"
+        " = \\begin{bmatrix} 0 & 1 \\end{bmatrix}"
+    )
+    assert any(line.endswith(odot + " \\\\") for line in lines)
+    assert lines[-2].endswith("= \\begin{bmatrix} 0 & 0 \\\\ 1 & 1 \\end{bmatrix}")
+
+
+def test_a_large_array_is_shortened_with_its_shape():
+    import numpy as np
+
+    assert latex.tex_value(np.arange(15.0).reshape(3, 5)) == (
+        "\\begin{bmatrix} 0 & 1 & 2 & 3 & \\cdots \\end{bmatrix} \\; (3 \\times 5)"
+    )
+    assert latex.tex_value(np.array([[[1.0, -2.0]], [[3.0, 4.0]]])) == (
+        "\\begin{bmatrix} \\begin{bmatrix} 1 & -2 \\end{bmatrix} & \\begin{bmatrix} 3 & 4 \\end{bmatrix} \\end{bmatrix}"
+    )
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-@pytest.mark.parametrize("which", ["fan-out", "example 10", "200 nodes"])
+@pytest.mark.parametrize("which", ["fan-out", "example 10", "200 nodes", "kinks, --tie split", "arrays"])
 def test_standalone_compiles(which, tmp_path):
     expr, at = {
         "fan-out": ("x*x + x  # a comment with $ & % _ ^ { } \\", "x=3"),
@@ -100,8 +190,11 @@ def test_standalone_compiles(which, tmp_path):
             "x=1.5,w1=0.7,b1=-0.2,w2=-1.3,b2=0.4,t=1",
         ),
         "200 nodes": mlp(10),
+        "kinks, --tie split": ("a = relu(x) + abs(x) + max(x, y); f = a*a", "x=0,y=0"),
+        "arrays": ("sum(relu(W @ a)) + sum(relu(a)*a) + sum(V @ a)", "W=[[1,-2],[3,4]],a=[0,1],V=[[1,2]]"),
     }[which]
-    (tmp_path / "key.tex").write_text(latex.render(bpcalc.grad(expr, at=at), standalone=True), encoding="utf-8")
+    result = bpcalc.grad(expr, at=at, tie="split" if "split" in which else "indicator")
+    (tmp_path / "key.tex").write_text(latex.render(result, standalone=True), encoding="utf-8")
     proc = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "key.tex"],
         cwd=tmp_path,

@@ -33,7 +33,7 @@ def test_bundle_holds_the_stepper_png_markdown_and_latex_and_the_svg_once():
     assert html.index("<svg") < html.index("Forward pass") < html.index("Backward pass")
     assert 'aria-live="polite"' in html and "<script>" in html
     assert data["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
-    assert "| f | 1 | n1 | `z` = -4 | 1 × -4 = -4 |" in data["text/markdown"]
+    assert "| `f` | 1 | `n1` | `z` = -4 | 1 × -4 = -4 |" in data["text/markdown"]
     assert "\\begin{longtable}{lllll}" in data["text/latex"] and "1 \\ensuremath{\\times} -4 = -4" in data["text/latex"]
     # a frontend that takes no HTML gets the picture as SVG instead
     assert "image/svg+xml" in result._repr_mimebundle_(exclude={"text/html"})
@@ -83,6 +83,37 @@ def test_kink_warnings_are_shown():
     data = result._repr_mimebundle_(exclude={"image/png"})
     assert "is at a kink" in data["text/html"] and 'class="bpx-kinkwarn"' in data["text/html"]
     assert "is at a kink" in data["text/markdown"] and "is at a kink" in data["text/latex"]
+
+
+def test_kinks_are_marked_in_the_tables_and_listed_once(monkeypatch):
+    result = bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1")  # the hinge at margin exactly 1
+    md = notebook.markdown_text(result)
+    tex = notebook.latex_text(result)
+    assert "| `f` | 1 | `n3` | `[0 < n3]` = 0 (kink 1) | 1 × 0 = 0 |" in md  # the course's indicator: 0 at the tie
+    assert "f & 1 & n3 & [0 < n3] = 0 (kink 1) & 1 \\ensuremath{\\times} 0 = 0 \\\\" in tex
+    # the warning's words, once each (not again in the list of other warnings), with the convention
+    assert md.count("is at a kink") == 1 and tex.count("is at a kink") == 1
+    item = "1. f = max(0, 1 - w\\*phi\\*y) is at a kink (its inputs tie at 0; ∂f/∂n3 is 0 from below and 1 from above)"
+    assert item in md
+    assert "\\item[kink 1] f = max(0, 1 - w*phi*y) is at a kink" in tex
+    assert "a tie gives 0 to both inputs, as the course's indicator rule does" in md
+    assert "a tie gives 0 to both inputs, as the course's indicator rule does (-{}-tie split" in tex
+
+
+def test_tie_split_is_said_in_the_notebook():
+    result = bpcalc.grad("max(0, 1 - w*phi*y)", at="w=1,phi=1,y=1", tie="split")
+    md, tex = notebook.markdown_text(result), notebook.latex_text(result)
+    assert "`[0 < n3]` = 0.5 (kink 1)" in md and "[0 < n3] = 0.5 (kink 1)" in tex  # ½ to each input of the tie
+    assert "Computed with --tie split: 1/2 to each input at a max/min tie." in md
+    assert "Computed with -{}-tie split: 1/2 to each input at a max/min tie." in tex
+    assert "from above); --tie split: 1/2 to each input" in md
+
+
+def test_other_warnings_are_escaped_markdown():
+    result = bpcalc.grad("_f_ = x*x; g = y*2", at="x=1,y=3")
+    assert "'_f_' is assigned but the output does not use it" in [w.message for w in result.warnings]
+    md = notebook.markdown_text(result)
+    assert "- '\\_f\\_' is assigned but the output does not use it" in md  # not 'f' in italics
 
 
 def test_cells_are_escaped():

@@ -43,7 +43,7 @@ def test_render_dispatches_on_the_format():
     assert data["value"] == -12 and data["gradient"] == {"x": -4, "y": -4, "z": 3}
     assert data == json.loads(json.dumps(to_dict(result)))
     markdown = render(result, Options(format="markdown"))
-    assert "| x | -2 | -4 |\n| y | 5 | -4 |\n| z | -4 | 3 |" in markdown  # by hand: f = (x+y)z
+    assert "| `x` | -2 | -4 |\n| `y` | 5 | -4 |\n| `z` | -4 | 3 |" in markdown  # by hand: f = (x+y)z
     assert render(result, Options(format="dot")).startswith("digraph")
     assert "\nflowchart LR\n" in render(result, Options(format="mermaid"))
     latex = render(result, Options(format="latex", standalone=True))

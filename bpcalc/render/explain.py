@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..errors import TIE_SPLIT
 from ..graph import CONST, VAR, Result
 from ..ops import CONSTANTS, OPERATIONS
 from . import number
@@ -21,7 +22,7 @@ from .rows import upstream_sum
 
 FORWARD, BACKWARD, DONE = "forward", "backward", "done"
 SUMMARY_NAMES = 8  # gradients named in the last step's sentence; the summary table has them all
-SPLIT = "--tie split: 1/2 to each input"
+SPLIT = TIE_SPLIT
 
 # How a sentence writes an operation applied to its inputs; functions are name(a, b).
 INFIX = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "^", "matmul": "@"}

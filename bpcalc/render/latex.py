@@ -11,7 +11,8 @@ import re
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import visible
-from . import Options, number
+from . import ARRAY_ITEMS, Options, number
+from . import rows as tables_of
 
 MAX_TERMS = 6  # a fan-out sum longer than this is shortened with \cdots
 PER_LINE = 3  # terms of a sum on one line before it is broken
@@ -44,6 +45,7 @@ def text(s: str) -> str:
 _MATH_CHARS = {
     "∂": r"\partial", "−": "-", "·": r"\cdot", "×": r"\times", "÷": r"\div", "≤": r"\leq", "≥": r"\geq",
     "→": r"\to", "Σ": r"\Sigma", "∑": r"\sum", "√": r"\surd", "∞": r"\infty", "±": r"\pm",
+    "½": r"\tfrac{1}{2}",
 }
 _ACCENTS = {"\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0308": '"', "\u0304": "=", "\u0327": "c "}
 
@@ -93,6 +95,34 @@ def tex_number(shown: str) -> str:
     return f"{sign}{digits} \\times 10^{{{int(exponent)}}}"
 
 
+def tex_value(value, digits: int = 6) -> str:
+    """A value in math mode: a number as tex_number writes it; a vector or a matrix as a bmatrix
+    (a vector as a row, as the tables write it), a larger array as its first elements and its shape."""
+    if not hasattr(value, "ravel"):
+        return tex_number(number(value, digits))
+    if value.ndim == 0:
+        return tex_number(number(float(value), digits))
+    if value.size > ARRAY_ITEMS:  # shortened as render.number shortens it
+        first = " & ".join(tex_number(number(float(v), digits)) for v in value.ravel()[:4])
+        shape = " \\times ".join(map(str, value.shape))
+        return f"\\begin{{bmatrix}} {first} & \\cdots \\end{{bmatrix}} \\; ({shape})"
+    return _matrix(value, digits)
+
+
+def _matrix(value, digits: int) -> str:
+    if value.ndim == 1:
+        body = " & ".join(tex_number(number(float(v), digits)) for v in value)
+    elif value.ndim == 2:
+        body = " \\\\ ".join(" & ".join(tex_number(number(float(v), digits)) for v in row) for row in value)
+    else:  # three axes or more: a row of the matrices along the first axis
+        body = " & ".join(_matrix(part, digits) for part in value)
+    return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+
+
+def _is_array(value) -> bool:
+    return hasattr(value, "ravel") and value.ndim > 0
+
+
 def name(label: str) -> str:
     """A label in math mode: w1 as w_{1}, w1_2 as w_{1,2}, phi_2 as \\phi_{2}, loss as \\mathit{loss}."""
     base, _, sub = label.partition("_")
@@ -116,14 +146,23 @@ def _partial(top: str, bottom: str) -> str:
     return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
 
 
-def _factor(shown: str) -> str:
-    return f"({tex_number(shown)})"
+def _factor(value, digits: int) -> str:
+    """One factor of a product of numbers: (-4), or an array's bmatrix, which needs no parentheses."""
+    shown = tex_value(value, digits)
+    return shown if _is_array(value) else f"({shown})"
+
+
+def _product(upstream, local, digits: int) -> str:
+    """upstream times local: (−4)(1), or with two arrays their element-wise product, A ⊙ B."""
+    if _is_array(upstream) and _is_array(local):
+        return f"{tex_value(upstream, digits)} \\odot {tex_value(local, digits)}"
+    return _factor(upstream, digits) + _factor(local, digits)
 
 
 def _operand(result: Result, j: int, digits: int, parens: bool) -> str:
     node = result.graph.nodes[j]
     if node.op == CONST:
-        shown = tex_number(number(result.values[j], digits))
+        shown = tex_value(result.values[j], digits)
         return f"({shown})" if parens and shown.startswith("-") else shown
     return name(node.label)
 
@@ -144,16 +183,21 @@ def forward_lines(result: Result, digits: int = 6) -> list[str]:
             applied = form
             for key, operand in zip("ab", operands):
                 applied = applied.replace("{" + key + "}", operand)
-        lines.append(f"{name(node.label)} &= {applied} = {tex_number(number(result.values[i], digits))}")
+        lines.append(f"{name(node.label)} &= {applied} = {tex_value(result.values[i], digits)}")
     return lines
 
 
 def backward_lines(result: Result, digits: int = 6) -> list[str]:
-    """The chain rule for every node a gradient reaches, from the output back, with the numbers."""
+    """The chain rule for every node a gradient reaches, from the output back, with the numbers.
+
+    A line whose numbers include a local derivative taken at a kink ends in \\tag*{kink N},
+    N the kink's number in the notes (kink_notes).
+    """
     graph = result.graph
     nodes = graph.nodes
     out = len(nodes) - 1
     f = name(result.output)
+    found = tables_of.kinks(result)
     incoming: dict[int, list] = {}
     for step in result.steps:
         incoming.setdefault(step.input, []).append(step)
@@ -163,7 +207,7 @@ def backward_lines(result: Result, digits: int = 6) -> list[str]:
         if grad is None:
             continue
         x = name(nodes[j].label)
-        total = tex_number(number(grad, digits))
+        total = tex_value(grad, digits)
         lhs = _partial(f, x)
         if j == out:
             lines.append(f"{lhs} &= 1")
@@ -172,34 +216,45 @@ def backward_lines(result: Result, digits: int = 6) -> list[str]:
         if not received:  # reached by no edge: an unused value
             lines.append(f"{lhs} &= {total}")
             continue
-        symbols, numbers = [], []
-        for step in received:
-            if step.node == out:
-                # The output's own local derivative: ∂f/∂x where f uses x directly.
-                local = _partial(f, x)
-                symbols.append(local if len(received) == 1 else f"\\left.{local}\\right|_{{\\text{{local}}}}")
-                numbers.append(_factor(number(step.local if step.local is not None else step.contribution, digits)))
+        lines.extend(_chain(result, lhs, x, received, total, digits))
+        at_kinks = sorted({found[step.node].number for step in received if step.node in found})
+        if at_kinks:
+            lines[-1] += f" \\tag*{{{tables_of.mark(at_kinks)}}}"
+    return lines
+
+
+def _chain(result: Result, lhs: str, x: str, received: list, total: str, digits: int) -> list[str]:
+    """The lines of one gradient: its terms (one per edge into the node), their numbers, their sum."""
+    nodes = result.graph.nodes
+    out = len(nodes) - 1
+    f = name(result.output)
+    symbols, numbers = [], []
+    for step in received:
+        if step.node == out:
+            # The output's own local derivative: ∂f/∂x where f uses x directly.
+            local = _partial(f, x)
+            symbols.append(local if len(received) == 1 else f"\\left.{local}\\right|_{{\\text{{local}}}}")
+            numbers.append(_factor(step.local if step.local is not None else step.contribution, digits))
+        else:
+            q = name(nodes[step.node].label)
+            symbols.append(f"{_partial(f, q)} \\, {_partial(q, x)}")
+            if step.local is None:  # an array op's vector-Jacobian product: only the result is a number
+                numbers.append(_factor(step.contribution, digits))
             else:
-                q = name(nodes[step.node].label)
-                symbols.append(f"{_partial(f, q)} \\, {_partial(q, x)}")
-                if step.local is None:  # an array op's vector-Jacobian product: only the result is a number
-                    numbers.append(_factor(number(step.contribution, digits)))
-                else:
-                    numbers.append(_factor(number(step.upstream, digits)) + _factor(number(step.local, digits)))
-        if len(received) > MAX_TERMS:
-            more = f"\\cdots \\text{{ ({len(received)} terms)}}"
-            symbols = symbols[: MAX_TERMS - 1] + [more]
-            numbers = numbers[: MAX_TERMS - 1] + [more]
-        if len(received) == 1 and received[0].node == out:
-            lines.append(f"{lhs} &= {total}")  # ∂f/∂x is the output's local derivative: nothing to chain
-        elif len(received) == 1 and received[0].local is None:
-            lines.append(f"{lhs} &= {symbols[0]} = {total}")  # an array op's vjp: no product of two numbers to show
-        elif len(symbols) <= PER_LINE:
-            lines.append(f"{lhs} &= {' + '.join(symbols)} = {' + '.join(numbers)} = {total}")
-        else:  # a wide fan-out: the terms three to a line, then the numbers, then the sum
-            lines.extend(_broken(f"{lhs} &= ", symbols))
-            lines.extend(_broken("&= ", numbers))
-            lines[-1] += f" = {total}"
+                numbers.append(_product(step.upstream, step.local, digits))
+    if len(received) > MAX_TERMS:
+        more = f"\\cdots \\text{{ ({len(received)} terms)}}"
+        symbols = symbols[: MAX_TERMS - 1] + [more]
+        numbers = numbers[: MAX_TERMS - 1] + [more]
+    if len(received) == 1 and received[0].node == out:
+        return [f"{lhs} &= {total}"]  # ∂f/∂x is the output's local derivative: nothing to chain
+    if len(received) == 1 and received[0].local is None:
+        return [f"{lhs} &= {symbols[0]} = {total}"]  # an array op's vjp: no product of two numbers to show
+    if len(symbols) <= PER_LINE:
+        return [f"{lhs} &= {' + '.join(symbols)} = {' + '.join(numbers)} = {total}"]
+    # a wide fan-out: the terms three to a line, then the numbers, then the sum
+    lines = _broken(f"{lhs} &= ", symbols) + _broken("&= ", numbers)
+    lines[-1] += f" = {total}"
     return lines
 
 
@@ -207,6 +262,27 @@ def _broken(first: str, terms: list[str]) -> list[str]:
     """A long sum over several lines of an align*: PER_LINE terms each, continued with +."""
     chunks = [terms[k:k + PER_LINE] for k in range(0, len(terms), PER_LINE)]
     return [(first if n == 0 else "&\\quad + ") + " + ".join(chunk) for n, chunk in enumerate(chunks)]
+
+
+def _prose(s: str, escape=source_text) -> str:
+    """Text of a note: escaped, with "--" kept two hyphens (a text font sets -- as an en dash)."""
+    return re.sub(r"-(?=-)", "-{}", escape(s))
+
+
+def kink_notes(result: Result, escape=source_text) -> list[str]:
+    """The kinks' warnings (errors.kink_notice) as a description list under their marks, kink N,
+    and the tie rule under --tie split; none when neither applies. `escape` turns text into LaTeX."""
+    found = tables_of.kinks(result)
+    lines = []
+    if found:
+        lines.append(_prose(tables_of.KINKS_NOTE, escape))
+        lines.append("\\begin{description}")
+        lines += [f"\\item[{tables_of.mark([k.number])}] {_prose(k.message, escape)}" for k in found.values()]
+        lines.append("\\end{description}")
+    tie = tables_of.tie_note(result)
+    if tie:
+        lines.append(_prose(tie, escape))
+    return lines
 
 
 def _align(lines: list[str]) -> list[str]:
@@ -235,14 +311,17 @@ def render(result: Result, digits: int = 6, standalone: bool = False) -> str:
     backward = _align(backward_lines(result, digits))
     f = name(result.output)
     point = _point(result, digits)
+    notes = kink_notes(result)
     if not standalone:
         header = ["% bpcalc: " + visible(line) for line in _source_lines(result)]
         if point:
             header.append("% at " + ", ".join(f"{label} = {value}" for label, value in point))
         body = header + ["% Forward pass", *forward, "% Backward pass: the chain rule for every gradient", *backward]
+        body += ["% Kinks", *notes] if notes else []
         return "\n".join(body) + "\n"
     source = " \\\\\n".join(source_text(line) for line in _source_lines(result))
-    at = "at $" + ", ".join(f"{name(label)} = {tex_number(value)}" for label, value in point) + "$" if point else ""
+    at = "at $" + ", ".join(f"{name(label)} = {tex_value(value, digits)}" for label, value in result.at.items()) + "$"
+    at = at if result.at else ""
     body = [
         "\\documentclass{article}",
         "\\usepackage[utf8]{inputenc}",
@@ -258,6 +337,7 @@ def render(result: Result, digits: int = 6, standalone: bool = False) -> str:
         *forward,
         f"\\subsection*{{Backward pass: the chain rule from ${f}$ back to the inputs}}",
         *backward,
+        *(["\\subsection*{Kinks}", *notes] if notes else []),
         "\\end{document}",
     ]
     return "\n".join(body) + "\n"

@@ -113,16 +113,17 @@ def bundle(result: Result, include=None, exclude=None) -> dict:
 
 
 def _notes(result: Result) -> list[str]:
-    notes = [w.message for w in result.warnings]
+    """The warnings other than kinks (the tables mark those and list them, numbered), and the picture's note."""
+    notes = [w.message for w in result.warnings if w.kind != "kink"]
     picture_note = _svg(result)[1]
     return notes + ([picture_note] if picture_note else [])
 
 
 def markdown_text(result: Result) -> str:
-    """The tables as Markdown, then the warnings."""
+    """The tables as Markdown with their kinks (markdown.render), then the other warnings."""
     text = markdown.render(result, DIGITS, MAX_ROWS)
     notes = _notes(result)
-    return text + ("\n" + "\n".join(f"- {note}" for note in notes) + "\n" if notes else "")
+    return text + ("\n" + "\n".join(f"- {markdown.prose(note)}" for note in notes) + "\n" if notes else "")
 
 
 # Characters the tables use that a LaTeX text font may lack: written in math mode.
@@ -138,9 +139,13 @@ def _tex(cell: str) -> str:
 
 
 def latex_text(result: Result) -> str:
-    """The tables as LaTeX longtables (booktabs), then the warnings: what nbconvert's PDF shows."""
+    """The tables as LaTeX longtables (booktabs), a local taken at a kink marked as in Markdown, then the
+    kinks (latex.kink_notes) and the other warnings: what nbconvert's PDF shows."""
     parts = []
+    found = rows.kinks(result)
     for t in rows.tables(result, DIGITS, MAX_ROWS):
+        marks = rows.backward_marks(t, found) if t.title.startswith("Backward") else {}
+        local = t.headers.index(markdown.LOCAL) if markdown.LOCAL in t.headers else -1
         spec = "".join("r" if numeric else "l" for numeric in t.numeric)
         lines = [
             f"\\begin{{longtable}}{{{spec}}}",
@@ -149,11 +154,17 @@ def latex_text(result: Result) -> str:
             " & ".join(_tex(h) for h in t.headers) + " \\\\",
             "\\midrule",
         ]
-        for row in t.rows:
+        for k, row in enumerate(t.rows):
             cells = (r"\ensuremath{\vdots}", f"{t.hidden} more") + ("",) * (len(t.headers) - 2) if row is None else row
-            lines.append(" & ".join(_tex(c) for c in cells) + " \\\\")
+            shown = [_tex(c) for c in cells]
+            if k in marks and local >= 0:
+                shown[local] += f" ({marks[k]})"
+            lines.append(" & ".join(shown) + " \\\\")
         lines += ["\\bottomrule", "\\end{longtable}"]
         parts.append("\n".join(lines))
+    kinks = latex.kink_notes(result, _tex)
+    if kinks:
+        parts.append("\n".join(kinks))
     notes = _notes(result)
     if notes:
         parts.append("\\begin{itemize}\n" + "\n".join(f"\\item {_tex(note)}" for note in notes) + "\n\\end{itemize}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..errors import TIE_SPLIT
 from ..graph import CONST, VAR, Result
 from ..ops import OPERATIONS
 from ..text import clip, visible
@@ -170,6 +171,53 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
         len(result.gradient),
         tuple(names),
     )
+
+
+# ---------------------------------------------------------------- kinks, for the documents
+# A document (Markdown, LaTeX, a notebook's tables) marks each local taken at a kink with
+# "kink N" and lists the kinks' warnings (errors.kink_notice: the node, its one-sided
+# derivatives, the convention used) under the tables, numbered as the marks.
+
+
+KINKS_NOTE = (
+    "A local derivative marked kink N is taken where the function is not differentiable: "
+    "its number is the one that the convention named below gives."
+)
+
+
+class Kink(NamedTuple):
+    """A node evaluated at a kink: its number in the document's notes, and its warning."""
+
+    number: int
+    message: str
+
+
+def kinks(result: Result) -> dict[int, Kink]:
+    """The nodes evaluated at a kink, numbered 1, 2, … from the output back (the backward table's order)."""
+    messages: dict[int, str] = {}
+    for w in result.warnings:
+        if w.kind == "kink" and w.node is not None:
+            messages.setdefault(w.node, w.message)
+    return {node: Kink(n, messages[node]) for n, node in enumerate(sorted(messages, reverse=True), 1)}
+
+
+def mark(numbers: list[int]) -> str:
+    """The mark beside a number taken at a kink (or at several): 'kink 1', 'kinks 1, 2'."""
+    return ("kinks " if len(numbers) > 1 else "kink ") + ", ".join(map(str, numbers))
+
+
+def tie_note(result: Result) -> str:
+    """A sentence that says --tie split gave the numbers at max/min ties, or '' under the default."""
+    return f"Computed with {TIE_SPLIT} at a max/min tie." if result.tie == "split" else ""
+
+
+def backward_marks(table: Table, found: dict[int, Kink]) -> dict[int, str]:
+    """Row index -> mark, for the backward table's rows whose local derivative was taken at a kink."""
+    marks = {}
+    for k, key in enumerate(table.keys):
+        if key is not None and key[1] is not None and key[0] in found:
+            marks[k] = mark([found[key[0]].number])
+    return marks
 
 
 def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
