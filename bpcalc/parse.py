@@ -8,6 +8,8 @@ import re
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from functools import partial
+from operator import itemgetter
 
 from .errors import (
     ArityError,
@@ -20,6 +22,8 @@ from .errors import (
 )
 from .graph import CONST, VAR, Graph, Node, Notice
 from .lark_standalone import (
+    ChildFilterLALR,
+    ChildFilterLALR_NoPlaceholders,
     InteractiveParser,
     LALR_Parser,
     Lark_StandAlone,
@@ -28,6 +32,7 @@ from .lark_standalone import (
     ParserState,
     Shift,
     Token,
+    Tree,
     UnexpectedCharacters,
     UnexpectedInput,
     UnexpectedToken,
@@ -260,25 +265,70 @@ class _Lexer(Lexer):
         self.pattern = re.compile(f"{gap}(?:{alternatives})", conf.g_regex_flags)
         self.ignore = frozenset(conf.ignore)
         self.allowed = frozenset(t.name for t in terminals) - self.ignore
-        self.depth = {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1}  # the brackets a newline continues in
+        # The terminals the loop looks at, in one dict: the change in bracket depth (a newline
+        # continues the expression inside brackets), 0 for a newline, None for an ignored one.
+        self.special = {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1, "_NL": 0, **dict.fromkeys(self.ignore)}
 
     def lex(self, lexer_state, parser_state):
         text = lexer_state.text.text
-        ignore, depth_change = self.ignore, self.depth
+        special = self.special
         make, token = tuple.__new__, _Token
         depth = end = 0
         for match in iter(self.pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
             kind = match.lastgroup
-            end = match.end()
-            if kind in ignore:
-                continue
-            if kind in depth_change:
-                depth += depth_change[kind]
-            elif kind == "_NL" and depth > 0:
-                continue
-            yield make(token, (kind, match.group(kind), match.start(kind), end, None, None, None, None))
+            start, end = match.span(kind)  # the token's own end is the match's end
+            if kind in special:
+                change = special[kind]
+                if change is None:  # an ignored stretch with no token after it
+                    continue
+                if change:
+                    depth += change
+                elif depth > 0:  # a newline inside brackets
+                    continue
+            yield make(token, (kind, text[start:end], start, end, None, None, None, None))
         if end < len(text):
             raise UnexpectedCharacters(text, end, None, None, allowed=self.allowed, state=parser_state)
+
+
+def _cheaper(callback: Callable, size: int) -> tuple[Callable, Callable | None]:
+    """Lark's callback for a rule of `size` symbols as (call, pick): the value is call(pick(stack)), or call(children).
+
+    Lark wraps a transformer's method in a ChildFilter, which drops the filtered-out
+    tokens (the "+" of `sum "+" product`), inlines the rules whose names start
+    with "_" (their children take their place) and adds the None placeholders of
+    an empty [...]. Here the same filter is a C-level itemgetter over the top of the
+    value stack where it only drops tokens (most rules), and a closure otherwise;
+    an inlined rule's value is the list of its children, where Lark makes a Tree
+    only for its parent to take the children out. The methods get the same
+    children, as a tuple where itemgetter picks them.
+    """
+    if type(callback) is ChildFilterLALR_NoPlaceholders:
+        spec, append_none = [(i, expand, 0) for i, expand in callback.to_include], 0
+    elif type(callback) is ChildFilterLALR:
+        spec, append_none = list(callback.to_include), callback.append_none
+    else:
+        return callback, None  # called with the children as Lark calls it
+    builder = callback.node_builder
+    inlined = type(builder) is partial and builder.func is Tree and str(builder.args[0]).startswith("_")
+    if not inlined and len(spec) > 1 and not append_none and not any(e or n for _, e, n in spec):
+        return builder, itemgetter(*(i - size for i, _, _ in spec))
+
+    def filtered(children):  # Lark's ChildFilterLALR, an inlined child being a list rather than a Tree
+        kept: list = []
+        for i, expand, nones in spec:
+            if nones:
+                kept += [None] * nones
+            if not expand:
+                kept.append(children[i])
+            elif kept:
+                kept += children[i]
+            else:
+                kept = children[i]
+        if append_none:
+            kept += [None] * append_none
+        return kept if inlined else builder(kept)
+
+    return filtered, None
 
 
 class _LALR(LALR_Parser):
@@ -286,23 +336,28 @@ class _LALR(LALR_Parser):
 
     It follows Lark's own parse table, state stack and value stack, and calls
     Lark's callbacks, step for step as Lark's ParserState.feed_token does, with
-    two savings: the table is read as plain integers, and a reduction whose
+    three savings: the table is read as plain integers; a reduction whose
     callback would hand back its one child (an inlined rule such as
-    `?power: atom`) is a goto without a call, as most reductions here are.
+    `?power: atom`) is a goto without a call, as most reductions here are; and
+    Lark's child filters are made cheaper (see _cheaper).
     The end of the input and every syntax error go to Lark's own feed_token,
     so Lark raises and explains errors exactly as it does on its own.
     """
 
     actions: dict[int, dict[str, int]]  # state -> terminal or rule name -> next state, or ~rule index to reduce by
-    rules: list[tuple[int, str, Callable | None]]  # rule index -> (size, name, callback; None: pass the child)
+    # rule index -> (size, name, call, pick): the value is call(pick(values)), or call(children) without a pick;
+    # call None: the rule passes its one child through
+    rules: list[tuple[int, str, Callable | None, Callable | None]]
     callbacks: dict
+    reduce_with: dict  # rule -> the callback as (call, pick) makes it, for Lark's own feed_token
     through: dict[tuple[int, int, str], int]
 
     @classmethod
     def deserialize(cls, data, memo, callbacks, debug=False):  # type: ignore[override]  # as Lark's own
         inst = super().deserialize(data, memo, callbacks, debug)
         table = inst._parse_table
-        rules: list[tuple[int, str, Callable | None]] = []
+        rules: list[tuple[int, str, Callable | None, Callable | None]] = []
+        reduce_with: dict = {}
         index: dict = {}
         probe = object()
         actions: dict[int, dict[str, int]] = {}
@@ -320,9 +375,12 @@ class _LALR(LALR_Parser):
                         through = through and callback([probe]) is probe
                     except Exception:
                         through = False
-                    rules.append((len(arg.expansion), arg.origin.name, None if through else callback))
+                    size = len(arg.expansion)
+                    call, pick = _cheaper(callback, size)
+                    reduce_with[arg] = call if pick is None else (lambda children, c=call, p=pick: c(p(children)))
+                    rules.append((size, arg.origin.name, None if through else call, pick))
                 actions[state][symbol] = ~index[arg]
-        inst.actions, inst.rules, inst.callbacks = actions, rules, callbacks
+        inst.actions, inst.rules, inst.callbacks, inst.reduce_with = actions, rules, callbacks, reduce_with
         inst.through = {}  # (state below, top state, terminal) -> top state after the pass-through reductions
         return inst
 
@@ -337,7 +395,7 @@ class _LALR(LALR_Parser):
     def parse(self, lexer, start, on_error=None):
         if on_error is not None or any(isinstance(k, str) for k in self.callbacks):  # terminal callbacks
             return super().parse(lexer, start, on_error)  # as Lark does it
-        return self.run(ParserState(ParseConf(self._parse_table, self.callbacks, start), lexer))
+        return self.run(ParserState(ParseConf(self._parse_table, self.reduce_with, start), lexer))
 
     def run(self, state):
         """Lark's _Parser.parse_from_state, with the loop of ParserState.feed_token inlined."""
@@ -359,7 +417,7 @@ class _LALR(LALR_Parser):
                         values.append(token)
                         top = act
                         break
-                    size, origin, callback = rules[~act]
+                    size, origin, callback, pick = rules[~act]
                     if callback is None:  # the value passes through: only the state changes
                         key = (states[-2], top, kind)
                         top = through.get(key)
@@ -367,13 +425,18 @@ class _LALR(LALR_Parser):
                             top = through[key] = self.pass_through(*key)
                         states[-1] = top
                         continue
-                    if size:
+                    if pick is not None:  # the children picked from the stack, in C
+                        value = callback(pick(values))
+                        del states[-size:]
+                        del values[-size:]
+                        values.append(value)
+                    elif size:
                         children = values[-size:]
                         del states[-size:]
                         del values[-size:]
+                        values.append(callback(children))
                     else:
-                        children = []
-                    values.append(callback(children))
+                        values.append(callback([]))
                     top = actions[states[-1]][origin]
                     states.append(top)
             end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)  # type: ignore[misc]
