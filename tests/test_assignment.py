@@ -547,6 +547,17 @@ def test_json_keeps_the_program_as_written(tmp_path):
     assert data["problems"][1]["expression"] == PROGRAM
 
 
+def test_key_toml_for_a_problem_called_student(tmp_path):
+    # `student = "answer key"` beside a table ["student"] was a key defined twice: not TOML
+    hw = tmp_path / "hw.toml"
+    hw.write_text('[[problems]]\nid = "student"\nexpression = "x*y"\nat = "x=2,y=5"\n', encoding="utf-8")
+    result = invoke("key", hw, "--toml")
+    assert tomllib.loads(result.stdout) == {"student": {"f": 10.0, "df/dx": 5.0, "df/dy": 2.0}}
+    key = tmp_path / "key.toml"
+    key.write_text(result.stdout, encoding="utf-8")
+    assert check_submission(load_assignment(hw), read_submission(key, load_assignment(hw))).score == 3
+
+
 def test_key_toml_for_a_student_names_the_variant_in_valid_toml(tmp_path):
     hw = tmp_path / "hw.toml"
     hw.write_text('[[problems]]\nexpression = "x*y"\nat = "y=2"\nrandom = { x = [1, 9] }\n', encoding="utf-8")

@@ -357,13 +357,8 @@ def key(
         elif toml:
             from ..render.check_text import key_toml
 
-            text = key_toml(homework)
-            if student is not None and homework.randomized:  # so that grading finds this variant again
-                from ..text import toml_string
-
-                line = f"variant = {toml_string(student.strip())}\n"
-                text = text.replace('student = "answer key"\n', 'student = "answer key"\n' + line, 1)
-            out(text)
+            variant = student.strip() if student is not None and homework.randomized else None
+            out(key_toml(homework, variant))
         else:
             from ..render.check_table import key_report, print_renderable
 

@@ -203,11 +203,16 @@ def key_rows(problem):
     return [(ask, right_answer(problem.result, ask)) for ask in order(problem.asks)]
 
 
-def key_toml(assignment: Assignment) -> str:
-    """The answer key as an answer file (exact numbers): a submission that scores full marks."""
+def key_toml(assignment: Assignment, variant: str | None = None) -> str:
+    """The answer key as an answer file (exact numbers): a submission that scores full marks; `variant`
+    names the student's variant it is the key of, so that grading finds it again."""
     # One comment line whatever the title holds (a line break would end the comment)
     lines = [toml_comment(f"{assignment.title}: answer key, written by bpcalc key --toml")]
-    lines += ['student = "answer key"', ""]
+    ids = {p.id for p in assignment.problems}
+    for field, text in (("student", "answer key"), ("variant", variant)):
+        if text is not None and field not in ids:  # a problem of that id is a table of that name
+            lines.append(f"{field} = {toml_string(text)}")
+    lines.append("")
     for problem in assignment.problems:
         lines.append(f"[{toml_string(problem.id)}]")
         for ask, value in key_rows(problem):
