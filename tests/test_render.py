@@ -379,3 +379,37 @@ def test_program_line_is_the_program_without_comments(source, line):
     from bpcalc.render import program_line
 
     assert program_line(source) == line
+
+
+def test_json_text_escapes_labels_and_formulas_as_the_reference():
+    # Parsed labels never need escaping; a label that does is written as json.dumps writes it,
+    # in its entry and inside the formulas of the nodes that use it.
+    result = bpcalc.grad("x*y + x", at="x=2,y=3")
+    result.graph.nodes[0].label = 'x"\\\u0001é'
+    from bpcalc.render.json import chunks
+
+    assert "".join(chunks(result, size=2)) == _reference_json(result)
+
+
+def test_json_text_of_an_op_without_a_formula_template(monkeypatch):
+    # The writer makes each op's formulas once, from op.show with stand-in labels; an op whose
+    # show does more than put the labels in (here: writes them backwards), or a variadic op,
+    # is written entry by entry, still as the reference writes it.
+    from dataclasses import dataclass, replace
+
+    from bpcalc import ops
+    from bpcalc.render.json import chunks
+
+    @dataclass(frozen=True)
+    class Backwards(ops.Op):
+        def show(self, k, labels):
+            return super().show(k, [label[::-1] for label in labels])
+
+    result = bpcalc.grad("xa*yb + xa", at="xa=2,yb=3")
+    add = ops.OPERATIONS["add"]
+    monkeypatch.setitem(ops.OPERATIONS, "mul", Backwards(**{f: getattr(ops.OPERATIONS["mul"], f) for f in (
+        "name", "forward", "local", "formula", "factors")}))
+    monkeypatch.setitem(ops.OPERATIONS, "add", replace(add, variadic=True, formula=("δ{k}",)))
+    expected = _reference_json(result)
+    assert '"formula":["by","ax"]' in expected and '"formula":["δ0","δ1"]' in expected
+    assert "".join(chunks(result, size=3)) == expected

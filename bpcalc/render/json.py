@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, compress, repeat
 from typing import Any, cast
 
 from ..graph import Result
@@ -63,21 +65,20 @@ def chunks(result: Result, size: int = CHUNK) -> Iterator[str]:
     steps = result.steps  # made before the first piece: what can fail fails before anything is written
     labels = [node.label for node in nodes]
     local_table = result.locals()
-    scalar = result.shapes is None
     yield _encode(head)[:-1] + ',"nodes":['
-    for first in range(0, len(nodes), size):
-        num = _Numbers().__getitem__ if scalar else _number  # numbers only: each text made once a chunk
-        pieces = [_node(result, i, labels, local_table, num) for i in range(first, min(first + size, len(nodes)))]
-        yield ("," if first else "") + ",".join(pieces)
+    if result.shapes is not None:  # arrays: each node through the general encoder
+        for first in range(0, len(nodes), size):
+            pieces = [_array_node(result, i, labels, local_table) for i in range(first, min(first + size, len(nodes)))]
+            yield ("," if first else "") + ",".join(pieces)
+    else:
+        formats: dict[str, tuple | None] = {}
+        names = _names(labels)
+        for first in range(0, len(nodes), size):
+            last = min(first + size, len(nodes))
+            yield ("," if first else "") + _scalar_nodes(result, first, last, names, local_table, formats)
     yield '],"steps":['
     for first in range(0, len(steps), size):
-        num = _Numbers().__getitem__ if scalar else _number
-        pieces = [
-            f'{{"node":{node},"input":{j},"position":{position},"upstream":{num(upstream)},'
-            f'"local":{num(local)},"contribution":{num(contribution)},"grad":{num(grad)}}}'
-            for node, position, j, upstream, local, contribution, grad in steps[first : first + size]
-        ]
-        yield ("," if first else "") + ",".join(pieces)
+        yield ("," if first else "") + _steps(steps[first : first + size], result.shapes is None)
     yield '],"warnings":' + _encode([warning(w) for w in result.warnings]) + "}"
 
 
@@ -96,44 +97,141 @@ def _number(value: Any) -> str:
     return '"nan"' if value != value else '"inf"' if value > 0 else '"-inf"'
 
 
-class _Numbers(dict):
-    """Float (or None) -> its JSON text, made on first use: values recur (upstreams, locals)."""
+def _names(labels: list[str]) -> list[str]:
+    """The labels as JSON writes them between quotes: themselves, unless one needs escaping."""
+    everything = "".join(labels)
+    if len(_string(everything)) == len(everything) + 2:  # nothing escaped (labels are names and numbers)
+        return labels
+    return [_string(label)[1:-1] for label in labels]
 
-    def __missing__(self, value: Any) -> str:
-        text = self[value] = _number(value)
-        return text
+
+_NOT_AS_REPR = (".0", "f", "n")  # how float.__repr__ ends where _number writes otherwise: 3.0, inf, nan
 
 
-def _node(result: Result, i: int, labels: list[str], local_table: list, num: Callable[[Any], str]) -> str:
-    """One node's entry as JSON text."""
+def _texts(*columns: Iterable) -> dict:
+    """The JSON text of every number in the columns, by value: float.__repr__ over them all at once.
+
+    _number's text for each; _number itself only where the repr is not it (whole numbers,
+    -0.0, inf, nan) or for what is not a float. Values recur (upstreams, locals): each
+    distinct one is formatted once. -0.0 and 0.0 share a key, and both write 0.
+    """
+    new = set(chain.from_iterable(columns))
+    new.discard(None)
+    known = {None: "null"}
+    try:
+        texts = list(map(float.__repr__, new))
+    except TypeError:  # not all floats (numbers of another type): one at a time, as _number writes them
+        known.update(zip(new, map(_number, new)))
+        return known
+    known.update(zip(new, texts))
+    for value in compress(new, map(str.endswith, texts, repeat(_NOT_AS_REPR))):
+        known[value] = _number(value)
+    return known
+
+
+def _scalar_nodes(
+    result: Result, first: int, last: int, names: list[str], local_table: list, formats: dict[str, tuple | None]
+) -> str:
+    """The entries of nodes first..last-1 of a graph of numbers, as JSON text.
+
+    `names` are the labels as JSON writes them inside quotes; `formats` each op's entry
+    template (_entry_format), made on first use.
+    """
+    nodes = result.graph.nodes[first:last]
+    values, grads, rows = result.values[first:last], result.grads[first:last], local_table[first:last]
+    text = _texts(values, grads, chain.from_iterable(rows)).__getitem__
+    name = names.__getitem__
+    pieces = []
+    for i, node, value, grad, row in zip(range(first, last), nodes, values, grads, rows):
+        inputs = node.inputs
+        form = formats.get(node.op, ())
+        if form == ():
+            form = formats[node.op] = _entry_format(node.op, len(inputs))
+        if form is None:  # no template for the op: each entry as it comes
+            pieces.append(_entry(result, i, names, row, text))
+            continue
+        template, order = form
+        pieces.append(template % (
+            i, names[i], ",".join(map(str, inputs)), node.start, node.end, text(value), text(grad),
+            ",".join(map(text, row)), *map(name, map(inputs.__getitem__, order)),
+        ))
+    return ",".join(pieces)
+
+
+_ENTRY = '{"id":%s,"label":"%s","op":%s,"inputs":[%s],"span":[%s,%s],"shape":[],"value":%s,"grad":%s,"local":[%s]'
+_MARK = re.compile("\ue000([0-9]+)\ue001")  # a stand-in label: private-use characters that no label holds
+
+
+def _entry_format(op_name: str, arity: int) -> tuple | None:
+    """A node entry of the op as a %-template, and which input's label fills each place of its formulas.
+
+    The formulas are op.show's own text with stand-in labels, each stand-in's place then a
+    field. JSON escapes character by character, so an escaped label put in the escaped text
+    is the escaped text of show with the label. None where show's text is no such template
+    (a variadic op).
+    """
+    head = _ENTRY % ("%s", "%s", _string(op_name).replace("%", "%%"), *["%s"] * 6)  # the op's name put in
+    op = OPERATIONS.get(op_name)
+    if op is None:  # a leaf
+        return head + "}", ()
+    if op.variadic or op.arity != arity:
+        return None
+    marks = ["\ue000" + str(k) + "\ue001" for k in range(arity)]
+    pieces = _MARK.split(",".join([_string(op.show(k, marks)) for k in range(arity)]))
+    literal = [piece.replace("%", "%%") for piece in pieces[0::2]]
+    if any("\ue000" in piece or "\ue001" in piece for piece in literal):
+        return None
+    order = tuple(int(k) for k in pieces[1::2])
+    return head + ',"formula":[' + "%s".join(literal) + "]}", order
+
+
+def _entry(result: Result, i: int, names: list[str], row: tuple, text: Callable[[Any], str]) -> str:
+    """One node's entry as JSON text, without a template."""
+    node = result.graph.nodes[i]
+    entry = _ENTRY % (i, names[i], _string(node.op), ",".join(map(str, node.inputs)), node.start, node.end,
+                      text(result.values[i]), text(result.grads[i]), ",".join(map(text, row)))
+    op = OPERATIONS.get(node.op)
+    if op is None:
+        return entry + "}"
+    input_labels = [result.graph.nodes[j].label for j in node.inputs]
+    return entry + f',"formula":[{",".join([_string(op.show(k, input_labels)) for k in range(len(node.inputs))])}]}}'
+
+
+_STEP = '{"node":%s,"input":%s,"position":%s,"upstream":%s,"local":%s,"contribution":%s,"grad":%s}'
+
+
+def _steps(part: list, scalar: bool) -> str:
+    """Steps as JSON text: their numbers formatted at once (_texts), or one by one with arrays."""
+    if not part:
+        return ""
+    node, position, j, upstream, local, contribution, grad = zip(*part)
+    if scalar:
+        text = _texts(upstream, local, contribution, grad).__getitem__
+    else:
+        text = _number
+    return ",".join(map(_STEP.__mod__, zip(node, j, position, map(text, upstream), map(text, local),
+                                          map(text, contribution), map(text, grad))))
+
+
+def _array_node(result: Result, i: int, labels: list[str], local_table: list) -> str:
+    """One node's entry of a graph that holds arrays, through the general encoder."""
     node = result.graph.nodes[i]
     op = OPERATIONS.get(node.op)
-    if result.shapes is not None:  # arrays: the general encoder
-        entry: dict[str, Any] = {
-            "id": i,
-            "label": node.label,
-            "op": node.op,
-            "inputs": list(node.inputs),
-            "span": [node.start, node.end],
-            "shape": list(result.shapes[i]),
-            "value": number(result.values[i]),
-            "grad": number(result.grads[i]),
-            "local": [number(v) for v in local_table[i]],
-        }
-        if op is not None:
-            input_labels = [labels[j] for j in node.inputs]
-            entry["formula"] = [op.show(k, input_labels) for k in range(len(node.inputs))]
-        return _encode(entry)
-    text = (
-        f'{{"id":{i},"label":{_string(node.label)},"op":{_string(node.op)},'
-        f'"inputs":[{",".join(map(str, node.inputs))}],"span":[{node.start},{node.end}],"shape":[],'
-        f'"value":{num(result.values[i])},"grad":{num(result.grads[i])},'
-        f'"local":[{",".join([num(v) for v in local_table[i]])}]'
-    )
-    if op is None:
-        return text + "}"
-    input_labels = [labels[j] for j in node.inputs]
-    return text + f',"formula":[{",".join([_string(op.show(k, input_labels)) for k in range(len(node.inputs))])}]}}'
+    entry: dict[str, Any] = {
+        "id": i,
+        "label": node.label,
+        "op": node.op,
+        "inputs": list(node.inputs),
+        "span": [node.start, node.end],
+        "shape": list(result.shapes[i]),  # type: ignore[index]
+        "value": number(result.values[i]),
+        "grad": number(result.grads[i]),
+        "local": [number(v) for v in local_table[i]],
+    }
+    if op is not None:
+        input_labels = [labels[j] for j in node.inputs]
+        entry["formula"] = [op.show(k, input_labels) for k in range(len(node.inputs))]
+    return _encode(entry)
 
 
 def warning(notice) -> dict[str, Any]:
