@@ -246,10 +246,12 @@ def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, coun
     nodes = graph.nodes
     node = nodes[i]
     args = [values[j] for j in node.inputs]
-    if any(type(a) is not float for a in args):  # element-wise on arrays
+    if any(getattr(a, "ndim", 0) for a in args):  # element-wise on arrays
         where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
     else:
-        where = f"its inputs tie at {float(args[0]):.17g}" if len(args) == 2 else f"its input is {float(args[0]):.17g}"
+        # a float in full; an exact fraction (--exact) as it is, 1/3
+        shown = f"{args[0]:.17g}" if isinstance(args[0], float) else str(args[0])
+        where = f"its inputs tie at {shown}" if len(args) == 2 else f"its input is {shown}"
     rule = TIE_SPLIT if split else op.convention
     sides = ""
     if op.one_sided is not None:

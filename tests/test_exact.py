@@ -104,6 +104,15 @@ def test_a_tie_under_split_gives_exactly_one_half():
     assert [w.kind for w in r.warnings] == ["kink"]
 
 
+def test_a_kink_on_fractions_is_named_as_a_number_not_an_array():
+    r = run("max(x, y) + relu(z)", "x=1/3,y=1/3,z=0")
+    messages = sorted(w.message for w in r.warnings)
+    assert len(messages) == 2
+    assert messages[0].startswith("n1 = max(x, y) is at a kink (its inputs tie at 1/3; ")
+    assert messages[1].startswith("n2 = relu(z) is at a kink (its input is 0; ")
+    assert not any("element" in m for m in messages)
+
+
 def test_ops_that_leave_the_rationals_are_named_exit_2():
     for expr in ("exp(x)", "x^0.5", "sigmoid(x) + x", "x^y"):
         with pytest.raises(InputError) as caught:
