@@ -15,14 +15,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import product
 from typing import Any, cast
 
 from .engine import backward, tangents
 from .errors import AnswerError, InputError, suggest
-from .graph import Graph, Result
+from .graph import CONST, VAR, Graph, Result
 from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS
 from .parse import split_outside_brackets
 from .text import clip
@@ -148,6 +148,61 @@ def names(graph: Graph) -> dict[str, int]:
     return found
 
 
+# ---------------------------------------------------------------- nodes as the student wrote them
+
+SHOWN_CHARS = 40  # an unnamed node's source text in a message, clipped in the middle beyond this
+
+
+def has_name(graph: Graph, i: int) -> bool:
+    """Whether node i has a name the student knows: a variable, a number, a named value or the output."""
+    node = graph.nodes[i]
+    return node.named or node.op in (VAR, CONST) or i == graph.output
+
+
+def written(graph: Graph, i: int, limit: int = SHOWN_CHARS) -> str:
+    """Node i as the student wrote it: its name, or for an unnamed value its source text
+    (log(p), on one line, clipped): a generated label n1, n2 appears in no table they see."""
+    if has_name(graph, i):
+        return graph.nodes[i].label
+    return source_text(graph, i, limit)
+
+
+def source_text(graph: Graph, i: int, limit: int = SHOWN_CHARS) -> str:
+    """Node i's source text on one line, clipped in the middle to `limit` characters."""
+    node = graph.nodes[i]
+    text = graph.text(i) if node.end - node.start <= 4 * limit else graph.text(i, 4 * limit)
+    return clip(" ".join(text.split()), limit)
+
+
+def written_ref(graph: Graph, i: int, limit: int = SHOWN_CHARS) -> str:
+    """Node i inside a formula or after ∂: its name, or its source text in parentheses unless
+    that is one call or bracket ((x+y) in ∂f/∂(x+y), log(p) in ∂f/∂log(p))."""
+    text = written(graph, i, limit)
+    if has_name(graph, i) or _one_term(text):
+        return text
+    return f"({text})"
+
+
+def _one_term(text: str) -> bool:
+    """Whether text is a name or number, or a call or bracket that closes at its last character."""
+    if _VALUE_KEY.fullmatch(text) or _NUMBER_RE.fullmatch(text):
+        return True
+    head = _VALUE_KEY.match(text)
+    k = head.end() if head else 0
+    if k >= len(text) or text[k] not in "([":
+        return False
+    depth = 0
+    for position in range(k, len(text)):  # one scan: where the first bracket closes
+        char = text[position]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+            if depth == 0:
+                return position == len(text) - 1
+    return False
+
+
 def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
     """An answer's left-hand side (q, df/dq, d/dq, ∂f/∂q) as an Ask on this graph."""
     text = clip(key.strip(), MAX_ANSWER_CHARS + 1)
@@ -170,13 +225,83 @@ def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
             path=path, item=text,
         )
     if name not in known:
-        near = suggest(name, known)
-        raise AnswerError(
-            f"'{clip(text)}': the expression has no variable or named value '{clip(name)}'",
-            f"did you mean '{near}'?" if near else "names: " + ", ".join(known),
+        raise _unknown(text, kind, name, graph, path)
+    return Ask(kind, name, known[name], output)
+
+
+_GENERATED = re.compile(r"_*n[0-9]+")  # the labels parse gives unnamed values: n1, n2 (_n1 if the program has an n1)
+_FRESH = ("u", "v", "h", "g", "s", "t", "a", "b", "c", "p", "q", "r")
+
+
+def _unknown(text: str, kind: str, name: str, graph: Graph, path: str | None) -> AnswerError:
+    """The error for an answer about a name the expression does not have; for a generated label
+    (n1), which sub-expression it is and how to give it a name."""
+    known = names(graph)
+    output = graph.output_label
+    node = None
+    if _GENERATED.fullmatch(name):
+        node = next((i for i, n in enumerate(graph.nodes) if n.label == name and not has_name(graph, i)), None)
+    if node is not None:
+        sub = written(graph, node)
+        new = next((n for n in _FRESH if n not in known), None) or next(
+            f"u{k}" for k in range(1, len(known) + 2) if f"u{k}" not in known
+        )
+        asked = new if kind == VALUE else f"d{output}/d{new}"
+        change = _named_in_place(graph, node, new)
+        how = (
+            f"write '{change[1]}' in place of '{change[0]}'"
+            if change
+            else f"write '{new} = {sub}' as a statement before the one that uses it, and put {new} in its place"
+        )
+        return AnswerError(
+            f"'{clip(text)}': {name} is not a name in the expression but bpcalc's label for the unnamed "
+            f"sub-expression '{sub}', so it cannot be asked for",
+            f"to ask for it, give it a name in the program: {how}, then answer {asked}",
             path=path, item=text,
         )
-    return Ask(kind, name, known[name], output)
+    near = suggest(name, known)
+    if _GENERATED.fullmatch(name):
+        explained = (
+            " (labels such as n1, n2 are bpcalc's own for unnamed sub-expressions; "
+            "name a value in the program to ask for it: q = x + y)"
+        )
+    else:
+        explained = ""
+    return AnswerError(
+        f"'{clip(text)}': the expression has no variable or named value '{clip(name)}'{explained}",
+        f"did you mean '{near}'?" if near else "names: " + ", ".join(known),
+        path=path, item=text,
+    )
+
+
+def _named_in_place(graph: Graph, k: int, new: str, limit: int = 80) -> tuple[str, str] | None:
+    """The statement that holds node k, and the same with k named `new` first ('u = log(p); L = -y*u');
+    None when either would be longer than `limit` or span lines."""
+    source, nodes = graph.source, graph.nodes
+    node = nodes[k]
+    # Statements' spans do not overlap: the one holding k is the assigned value or output whose span does.
+    statement = next(
+        (
+            i
+            for i in range(k + 1, len(nodes))
+            if (nodes[i].named and nodes[i].op != VAR or i == graph.output)
+            and nodes[i].start <= node.start and node.end <= nodes[i].end
+        ),
+        None,
+    )
+    if statement is None:
+        return None
+    top = nodes[statement]
+    begin = max(source.rfind(";", 0, top.start), source.rfind("\n", 0, top.start)) + 1
+    start, end = node.start, node.end
+    while start > begin and end < top.end and source[start - 1] == "(" and source[end] == ")":
+        start, end = start - 1, end + 1  # (x+y)*z becomes u*z: a name needs no brackets
+    before, after = source[begin:start], source[end:top.end]
+    old = source[begin:top.end].strip()
+    changed = f"{new} = {source[node.start:node.end]}; " + (before + new + after).strip()
+    if len(changed) > limit or "\n" in changed or "#" in changed:
+        return None
+    return old, changed
 
 
 def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
@@ -326,6 +451,8 @@ class Diagnosis:
     kind: str  # carried, fanout, swap, upstream, sign, kink; shape for an array of another shape
     message: str
     value: float  # the number the mistake gives
+    node: int | None = None  # the node where the mistake was made, when it is one node (its id in grad --json)
+    text: str | None = None  # that node as the student wrote it: its name, or its source text
 
 
 KINDS = ("carried", "fanout", "swap", "upstream", "sign", "kink", "shape")
@@ -513,11 +640,23 @@ class _Pass:
         return sorted(seen)
 
     def node(self, i: int) -> str:
-        """A node for messages: its label and, for an operation, its text."""
+        """A node for messages: a named operation with its text (q = x + y), else as written (x, log(p))."""
         node = self.nodes[i]
-        if node.op in ("var", "const"):
-            return node.label
-        return f"{node.label} = {self.graph.text(i, 40)}"
+        if node.op in (VAR, CONST) or not has_name(self.graph, i):
+            return written(self.graph, i)
+        return f"{node.label} = {source_text(self.graph, i)}"
+
+    def name(self, i: int) -> str:
+        """A node as the student wrote it (its name, or its source text)."""
+        return written(self.graph, i)
+
+    def ref(self, i: int) -> str:
+        """A node inside a formula or after ∂ (its name, or its source text in parentheses)."""
+        return written_ref(self.graph, i)
+
+    def partial(self, i: int, j: int) -> str:
+        """∂i/∂j, the nodes as the student wrote them."""
+        return f"∂{self.ref(i)}/∂{self.ref(j)}"
 
     def uses(self, m: int) -> str:
         """Where a fanned-out node is used: 'in f and twice in n1 = x*x'."""
@@ -534,8 +673,8 @@ class _Pass:
         """One consumer of an input, naming the argument when the input is used twice there."""
         inputs = self.nodes[i].inputs
         if inputs.count(inputs[p]) > 1:
-            return f"{self.nodes[i].label} (as its argument {INPUT_NAMES[p]})"
-        return self.nodes[i].label
+            return f"{self.name(i)} (as its argument {INPUT_NAMES[p]})"
+        return self.name(i)
 
 
 def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
@@ -728,7 +867,7 @@ def carried(c: Context) -> Diagnosis | None:
 
 def fanout(c: Context) -> Diagnosis | None:
     """A fan-out sum left out: only one branch (or all branches but one) of a value used several times."""
-    bp, row, nodes = c.bp, c.row, c.bp.nodes
+    bp, row = c.bp, c.row
     j = row.ask.node
     for m in [j] + c.scope[::-1]:
         branches = bp.incoming[m]
@@ -743,8 +882,9 @@ def fanout(c: Context) -> Diagnosis | None:
                 if text == "leaves out" and len(branches) == 2:
                     continue  # with two branches, leaving one out is taking the other only
                 if c.matches(value):
-                    label = nodes[m].label
-                    where = row.ask.label if m == j else f"∂{row.ask.output}/∂{label}, on the way to {row.ask.label},"
+                    where = (
+                        row.ask.label if m == j else f"∂{row.ask.output}/∂{bp.ref(m)}, on the way to {row.ask.label},"
+                    )
                     shown = list(reversed(terms))
                     summed = " + ".join(_num(t) for t in shown[:6]).replace("+ -", "- ") + (
                         " + …" if len(shown) > 6 else ""
@@ -753,8 +893,9 @@ def fanout(c: Context) -> Diagnosis | None:
                     return Diagnosis(
                         "fanout",
                         f"a fan-out sum left out: {where} {text} the branch through {bp.branch(i, p)}; "
-                        f"{label} is used {bp.uses(m)}, and its gradient adds {count}: {summed} = {_num(total)}",
+                        f"{bp.name(m)} is used {bp.uses(m)}, and its gradient adds {count}: {summed} = {_num(total)}",
                         value,
+                        m,
                     )
     return None
 
@@ -772,13 +913,13 @@ def swap(c: Context) -> Diagnosis | None:
             continue
         value = c.moved((i, p, values[node.inputs[p]]) for p, loc in enumerate(bp.rows[i] or ()) if loc is not None)
         if c.matches(value):
-            la, lb = nodes[a].label, nodes[b].label
             return Diagnosis(
                 "swap",
                 f"the two local derivatives of the product {bp.node(i)} swapped: "
-                f"∂{node.label}/∂{la} is {lb} = {_num(vb)} and ∂{node.label}/∂{lb} is {la} = {_num(va)}, "
+                f"{bp.partial(i, a)} is {bp.name(b)} = {_num(vb)} and {bp.partial(i, b)} is {bp.name(a)} = {_num(va)}, "
                 "not the other way round",
                 value,
+                i,
             )
     return None
 
@@ -793,16 +934,16 @@ def upstream(c: Context) -> Diagnosis | None:
         value = c.expected + (1.0 - c.passed[m]) * c.out[m]
         if c.matches(value):
             direct = [p for i, p in bp.incoming[j] if i == m]
-            label = nodes[m].label
             if direct and len(bp.incoming[j]) == 1:
-                text = f"the local derivative ∂{label}/∂{row.ask.name} = {_num(c.local(m, direct[0]))} alone"
+                text = f"the local derivative {bp.partial(m, j)} = {_num(c.local(m, direct[0]))} alone"
             else:
-                text = f"the chain restarted at {bp.node(m)}"  # with its text: the report does not list n1, n2
+                text = f"the chain restarted at {bp.node(m)}"
             return Diagnosis(
                 "upstream",
                 f"the upstream factor forgotten: {text}; "
-                f"multiply by the upstream ∂{row.ask.output}/∂{label} = {_num(c.passed[m])}",
+                f"multiply by the upstream ∂{row.ask.output}/∂{bp.ref(m)} = {_num(c.passed[m])}",
                 value,
+                m,
             )
     return None
 
@@ -821,17 +962,16 @@ def sign(c: Context) -> Diagnosis | None:
         value = c.moved([(i, p, -loc)])
         if c.matches(value):
             node = nodes[i]
-            labels = [nodes[k].label for k in node.inputs]
-            formula = OPERATIONS[node.op].show(p, labels)
+            formula = OPERATIONS[node.op].show(p, [c.bp.ref(k) for k in node.inputs])
             shown = formula if formula == _num(loc) else f"{formula} = {_num(loc)}"
-            flips.append((f"∂{node.label}/∂{labels[p]} = {shown}", c.bp.node(i), value))
+            flips.append((f"{c.bp.partial(i, node.inputs[p])} = {shown}", c.bp.node(i), value, i))
             if len(flips) > 4:
                 break
     if len(flips) == 1:
-        text, where, value = flips[0]
-        return Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value)
+        text, where, value, i = flips[0]
+        return Diagnosis("sign", f"a sign lost: {text} taken as positive, in {where}", value, i)
     if flips:
-        listed = "; ".join(f"{text} in {where}" for text, where, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
+        listed = "; ".join(f"{text} in {where}" for text, where, _, _ in flips[:4]) + ("; …" if len(flips) > 4 else "")
         return Diagnosis(
             "sign",
             f"a sign lost: one of the negative local derivatives on the way taken as positive: {listed}",
@@ -849,7 +989,7 @@ def kink(c: Context) -> Diagnosis | None:
         for changes, text in _conventions(bp, k, c.local):
             value = c.moved(changes)
             if c.matches(value):
-                return Diagnosis("kink", f"another convention at the kink of {bp.node(k)}: {text}", value)
+                return Diagnosis("kink", f"another convention at the kink of {bp.node(k)}: {text}", value, k)
     if len(kinks) < 2:
         return None
     # every tie split at once: the kinks may lie on one path, so replay rather than add
@@ -890,6 +1030,8 @@ def diagnoses(context: Context) -> list[Diagnosis]:
     if first is not None:
         return [first]
     found = [diagnosis for diagnose in DIAGNOSES.values() if (diagnosis := diagnose(context)) is not None]
+    graph = context.bp.graph
+    found = [d if d.node is None else replace(d, text=written(graph, d.node)) for d in found]
     return sorted(found, key=lambda d: KINDS.index(d.kind))
 
 
@@ -906,14 +1048,14 @@ def _conventions(bp: _Pass, k: int, local) -> list[tuple[list[tuple[int, int, fl
         below, above = op.one_sided[p]
         options.append(sorted({below, above, (below + above) / 2}))
     current = tuple(local(k, p) for p in positions)
-    labels = [bp.nodes[j].label for j in node.inputs]
-    used = ", ".join(f"∂{node.label}/∂{labels[p]} = {_num(v)}" for p, v in zip(positions, current))
+    labels = [bp.partial(k, j) for j in node.inputs]
+    used = ", ".join(f"{labels[p]} = {_num(v)}" for p, v in zip(positions, current))
     found = []
     for combo in product(*options):
         if combo == current:
             continue
         named = dict(op.conventions).get(combo[0]) if len(set(combo)) == 1 else None
-        given = ", ".join(f"∂{node.label}/∂{labels[p]} = {_num(v)}" for p, v in zip(positions, combo))
+        given = ", ".join(f"{labels[p]} = {_num(v)}" for p, v in zip(positions, combo))
         text = f"{named}: {given}" if named else given
         found.append(([(k, p, v) for p, v in zip(positions, combo)], f"{text}, where bpcalc's rule gives {used}"))
     return found

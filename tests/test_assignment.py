@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -301,6 +302,47 @@ def test_missing_and_not_asked_answers(homework, tmp_path):
     assert "problem 1: z is not asked; not graded" in graded.notes
     assert any("no variable or named value 'w'" in n for n in graded.notes)
     assert graded.problems[1].score == 0
+
+
+NEURON_HW = '''
+title = "Homework 4"
+
+[[problems]]
+id = "1"
+expression = "p = sigmoid(w*x); L = -y*log(p)"
+at = "w=0.8, x=0.5, y=2"
+ask = ["dL/dp", "dL/dw"]
+'''
+
+
+def test_gradescope_output_names_unnamed_nodes_by_their_text(tmp_path):
+    # L = -y·log(p), p = σ(0.4): ∂L/∂log(p) = -y = -2; restarting the chain at log(p) gives
+    # ∂log(p)/∂w = (1-p)·x = 0.200656 for ∂L/∂w (issue 10 item 13: no "n3", no "∂L/∂n3")
+    hw_path = tmp_path / "hw.toml"
+    hw_path.write_text(NEURON_HW, encoding="utf-8")
+    hw = load_assignment(hw_path)
+    path = tmp_path / "s.toml"
+    path.write_text('student = "Ann"\n[1]\n"dL/dw" = 0.200656\n"dL/dn3" = -2\n', encoding="utf-8")
+    graded = check_submission(hw, read_submission(path, hw))
+    (test,) = gradescope(graded)["tests"]
+    assert "The upstream factor forgotten: the chain restarted at log(p); multiply by the upstream ∂L/∂log(p) = -2." \
+        in test["output"]
+    assert not re.search(r"\bn[0-9]+\b", test["output"])
+    assert any(
+        "n3 is not a name in the expression but bpcalc's label for the unnamed sub-expression 'log(p)'" in note
+        for note in graded.notes
+    )
+
+
+def test_an_assignment_that_asks_for_an_unnamed_node(tmp_path):
+    hw_path = tmp_path / "hw.toml"
+    hw_path.write_text(NEURON_HW.replace('"dL/dp", "dL/dw"', '"dL/dp", "dL/dn3"'), encoding="utf-8")
+    with pytest.raises(AnswerError) as caught:
+        load_assignment(hw_path)
+    assert "n3 is not a name in the expression but bpcalc's label for the unnamed sub-expression 'log(p)'" in str(
+        caught.value
+    )
+    assert "write 'u = log(p); L = -y*u' in place of 'L = -y*log(p)', then answer dL/du" in caught.value.hint
 
 
 def test_a_malformed_answer_breaks_the_submission(homework, tmp_path):

@@ -236,6 +236,21 @@ def test_in_process_broken_file(tmp_path, homework):
     assert data["score"] == 0 and "not valid TOML" in data["output"]
 
 
+def test_in_process_output_names_unnamed_nodes_as_written(tmp_path):
+    # L = -y·log(p) with p = σ(w·x) = σ(0.4): ∂L/∂log(p) = -y = -2, and ∂log(p)/∂w = (1-p)·x = 0.200656;
+    # a student who restarts the chain at log(p) reads log(p), never bpcalc's n3
+    homework = tmp_path / "hw.toml"
+    homework.write_text(
+        'title = "H"\n[[problems]]\nid = "1"\nexpression = "p = sigmoid(w*x); L = -y*log(p)"\n'
+        'at = "w=0.8, x=0.5, y=2"\nask = ["dL/dw"]\n',
+        encoding="utf-8",
+    )
+    data = _grade_in_process(tmp_path / "run", homework, {"a.toml": '[1]\n"dL/dw" = 0.200656\n'})
+    (test,) = data["tests"]
+    assert "the chain restarted at log(p); multiply by the upstream ∂L/∂log(p) = -2" in test["output"]
+    assert "n3" not in test["output"] and "n3" not in data["output"]
+
+
 def _venv_with_parent_packages(root: Path) -> Path:
     """A virtual environment for setup.sh to reuse, which sees this interpreter's packages, so that
     setup.sh installs the dependencies offline (all already there) and the wheel from the zip."""

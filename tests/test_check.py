@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -401,7 +403,7 @@ def test_fan_out_in_a_layer():
     result = check(LAYER, LAYER_AT, "dL/dx1=0.08")
     (diagnosis,) = row(result, "∂L/∂x1").diagnoses
     assert diagnosis.kind == "fanout"
-    assert "x1 is used in n1 = x1*w11 and in n5 = x1*w12" in diagnosis.message
+    assert "x1 is used in x1*w11 and in x1*w12" in diagnosis.message  # as written, not n1, n5
     assert "both branches: 0.08 + 0.08 = 0.16" in diagnosis.message
 
 
@@ -430,7 +432,7 @@ def test_a_sign_lost_names_the_subtraction():
     result = check(LAYER, LAYER_AT, "dL/dt1=0.8")
     (diagnosis,) = row(result, "∂L/∂t1").diagnoses
     assert diagnosis.kind == "sign"
-    assert "∂n9/∂t1 = -1 taken as positive, in n9 = y1 - t1" in diagnosis.message
+    assert "∂(y1 - t1)/∂t1 = -1 taken as positive, in y1 - t1" in diagnosis.message  # as written, not n9
 
 
 def test_a_sign_lost_on_a_chain_names_every_candidate():
@@ -808,6 +810,162 @@ def test_an_answer_in_another_case_gets_a_suggestion():
     with pytest.raises(AnswerError) as info:
         run_check("L = w*x", "w=2,x=3", "dL/dW=3")
     assert "did you mean 'w'?" in str(info.value)
+
+
+# ---------------------------------------------------------------- nodes named as written (issue 10 item 13)
+
+GENERATED = re.compile(r"\bn[0-9]+\b")  # bpcalc's labels for unnamed values: no student ever wrote one
+NEURON_P = "p = sigmoid(w*x); L = -y*log(p)"
+NEURON_P_AT = "w=0.8,x=0.5,y=2"
+
+
+def messages(result):
+    return [d.message for r in result.rows for d in r.diagnoses]
+
+
+def test_the_chain_restarted_at_an_unnamed_node_is_named_by_its_text():
+    # L = -y·log(p), p = σ(w·x): ∂L/∂log(p) = -y = -2 and ∂log(p)/∂w = (1/p)·p(1-p)·x = (1-p)·x.
+    # Restarting the chain at log(p) gives (1-p)·x = 0.2007 instead of -2·(1-p)·x.
+    p = 1 / (1 + math.exp(-0.8 * 0.5))
+    result = check(NEURON_P, NEURON_P_AT, {"dL/dw": (1 - p) * 0.5})
+    (diagnosis,) = row(result, "∂L/∂w").diagnoses
+    assert diagnosis.kind == "upstream"
+    assert diagnosis.message == (
+        "the upstream factor forgotten: the chain restarted at log(p); multiply by the upstream ∂L/∂log(p) = -2"
+    )
+    assert (diagnosis.node, diagnosis.text) == (6, "log(p)")  # w, x, w*x, p, y, -y, log(p): node 6
+
+
+def test_the_local_alone_at_an_unnamed_node():
+    # L = -log(x*y) at x=2, y=3: ∂(x*y)/∂x = y = 3; the upstream ∂L/∂(x*y) = -1/(x*y) = -1/6
+    result = check("L = -log(x*y)", "x=2,y=3", "dL/dx=3")
+    (diagnosis,) = row(result, "∂L/∂x").diagnoses
+    assert "the local derivative ∂(x*y)/∂x = 3 alone" in diagnosis.message
+    assert "multiply by the upstream ∂L/∂(x*y) = -0.166667" in diagnosis.message
+
+
+def test_swapped_locals_name_the_unnamed_factor_by_its_text():
+    # (x+y)*z: ∂f/∂(x+y) = z = -4 and ∂f/∂z = x+y = 3, swapped
+    result = check("(x+y)*z", HEADLINE_AT, "df/dz=-4, df/dx=3")
+    for label in ("∂f/∂z", "∂f/∂x"):
+        (diagnosis,) = row(result, label).diagnoses
+        assert "∂f/∂(x+y) is z = -4 and ∂f/∂z is x+y = 3" in diagnosis.message
+        assert "the product f = (x+y)*z" in diagnosis.message
+
+
+def test_the_kink_names_the_unnamed_input_of_max():
+    result = check("f = max(0, 1 - y*w*phi)", "w=1,phi=1,y=1", "df/dw=-1")
+    (diagnosis,) = row(result, "∂f/∂w").diagnoses
+    assert "at the kink of f = max(0, 1 - y*w*phi)" in diagnosis.message
+    assert "∂f/∂(1 - y*w*phi) = 1, where bpcalc's rule gives ∂f/∂(1 - y*w*phi) = 0" in diagnosis.message
+
+
+def test_a_fan_out_through_an_unnamed_node():
+    # x feeds the unnamed x*x (twice) and f: at 3 the branches give 3 + 3 + 1 = 7, and 6 leaves out f's
+    result = check("x*x + x", "x=3", "df/dx=6")
+    (diagnosis,) = row(result, "∂f/∂x").diagnoses
+    assert "x is used twice in x*x and in f = x*x + x" in diagnosis.message
+
+
+@pytest.mark.parametrize(
+    "expr, at, answers",
+    [
+        (NEURON_P, NEURON_P_AT, "dL/dw=0.200656, dL/dx=0.320"),
+        (NEURON, NEURON_AT, "df/dw=0.5, df/dx=0.8, df/dy=-0.513"),
+        (LAYER, LAYER_AT, "dL/dt1=0.8, dL/dx1=0.08, dL/dw11=0.4, dL/dy1=0.4"),
+        (TANH, TANH_AT, "dL/dh=0.155, dL/dw1=-0.298, dL/dx=0.7"),
+        ("f = max(0, 1 - y*w*phi)", "w=1,phi=1,y=1", "df/dw=-1, df/dphi=-0.5, df/dy=-1"),
+        ("(x+y)*z", HEADLINE_AT, "df/dz=-4, df/dx=3, df/dy=1"),
+        ("3*relu(x) + 2*abs(x)", "x=0", "df/dx=3"),
+    ],
+)
+def test_no_diagnosis_shows_a_generated_label(expr, at, answers):
+    result = check(expr, at, answers)
+    found = messages(result)
+    assert found  # each case has at least one diagnosis to look at
+    for message in found:
+        assert not GENERATED.search(message), message
+    data = check_dict(result)
+    for r in data["rows"]:
+        for d in r["diagnoses"]:
+            assert not GENERATED.search(d["message"])
+            if d["node"] is not None:  # the stable id stays, beside the text as written
+                assert d["text"] == written_text(result, d["node"])
+
+
+def written_text(result, node):
+    """A node as written, by the README's rule: its name, else its source text (these are short)."""
+    graph = result.result.graph
+    n = graph.nodes[node]
+    return n.label if n.named or n.op in ("var", "const") or node == graph.output else graph.source[n.start:n.end]
+
+
+def test_a_long_unnamed_sub_expression_is_clipped():
+    long = " + ".join(f"x{i}" for i in range(30))  # 200 characters, unnamed
+    at = ",".join(f"x{i}=1" for i in range(30)) + ",z=2"
+    # f = (x0 + ... + x29)*z: ∂f/∂z = 30; swapped, ∂f/∂z is z = 2
+    result = check(f"({long})*z", at, "df/dz=2")
+    (diagnosis,) = row(result, "∂f/∂z").diagnoses
+    assert diagnosis.kind == "swap"
+    # clipped to 40 characters: the first 19, an ellipsis, the last 20
+    assert "∂f/∂(x0 + x1 + x2 + x3 +…26 + x27 + x28 + x29) is z = 2" in diagnosis.message
+    assert "the product f = (x0 + x1 + x2 + x3 …+ x27 + x28 + x29)*z swapped" in diagnosis.message
+    assert len(diagnosis.message) < 300
+
+
+@pytest.mark.parametrize(
+    "key, sub, kind",
+    [("dL/dn1", "-y", "grad"), ("∂L/∂n2", "log(p)", "grad"), ("n2", "log(p)", "value"), ("d/dn1", "-y", "grad")],
+)
+def test_asking_for_an_unnamed_node_says_what_it_is_and_how_to_name_it(key, sub, kind):
+    # L = -y*log(p): n1 is -y, n2 is log(p) in bpcalc grad's tables
+    with pytest.raises(AnswerError) as caught:
+        check("L = -y*log(p)", "p=0.5,y=2", {key: 1})
+    error = caught.value
+    assert error.reason.endswith(
+        f"{key[-2:]} is not a name in the expression but bpcalc's label for the unnamed sub-expression '{sub}', "
+        "so it cannot be asked for"
+    )
+    program = "u = -y; L = u*log(p)" if sub == "-y" else "u = log(p); L = -y*u"
+    asked = "dL/du" if kind == "grad" else "u"
+    assert error.hint == (
+        f"to ask for it, give it a name in the program: write '{program}' in place of 'L = -y*log(p)', "
+        f"then answer {asked}"
+    )
+
+
+def test_naming_an_unnamed_node_as_the_hint_says_makes_it_answerable():
+    # the hint's program, checked: ∂f/∂u for u = x+y, f = u*z is z = -4
+    with pytest.raises(AnswerError) as caught:
+        check("(x+y)*z", HEADLINE_AT, "df/dn1=-4")
+    assert "write 'u = x+y; u*z' in place of '(x+y)*z', then answer df/du" in caught.value.hint
+    assert check("u = x+y; u*z", HEADLINE_AT, "df/du=-4").ok
+
+
+def test_an_unnamed_node_a_fresh_name_and_a_long_program():
+    # u is taken, so the hint names it v; the statement is too long to write out, so it says how
+    program = "u = x; f = sin(x*(y + u + " + " + ".join(["x"] * 30) + "))"
+    with pytest.raises(AnswerError) as caught:
+        check(program, "x=1,y=2", "df/dn1=1")
+    assert "the unnamed sub-expression 'y + u'" in caught.value.reason
+    assert caught.value.hint == (
+        "to ask for it, give it a name in the program: write 'v = y + u' as a statement before the one that uses it, "
+        "and put v in its place, then answer df/dv"
+    )
+
+
+def test_a_generated_label_that_is_no_node():
+    with pytest.raises(AnswerError) as caught:
+        check("L = -y*log(p)", "p=0.5,y=2", "dL/dn7=1")
+    assert "labels such as n1, n2 are bpcalc's own for unnamed sub-expressions" in caught.value.reason
+    assert caught.value.hint == "names: y, p, L"
+
+
+def test_cli_explains_an_unnamed_node():
+    result = invoke("check", "L = -y*log(p)", "--at", "p=0.5,y=2", "--expect", "dL/dn2=-4")
+    assert result.exit_code == ExitCode.BAD_INPUT == 2
+    assert "bpcalc's label for the unnamed sub-expression 'log(p)'" in result.stderr
+    assert "write 'u = log(p); L = -y*u' in place of 'L = -y*log(p)', then answer dL/du" in result.stderr
 
 
 # ---------------------------------------------------------------- the table of diagnoses (issue 9)

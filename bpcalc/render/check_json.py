@@ -49,7 +49,10 @@ def row_dict(row: Row) -> dict[str, Any]:
         "verdict": row.verdict,
         "root": row.root,
         "explains": [ask.key for ask in row.explains],
-        "diagnoses": [{"kind": d.kind, "message": d.message, "value": _value(d.value)} for d in row.diagnoses],
+        "diagnoses": [
+            {"kind": d.kind, "message": d.message, "value": _value(d.value), "node": d.node, "text": d.text}
+            for d in row.diagnoses
+        ],
     }
 
 
