@@ -580,6 +580,13 @@ def test_key_and_report_tables_show_the_program_as_written(homework, tmp_path):
     assert written + "\nat x = 3\n" in report
 
 
+def test_a_program_with_windows_line_ends_is_shown_as_lines(tmp_path):
+    path = tmp_path / "hw.json"  # JSON keeps a "\r\n" (a TOML multi-line string reads it as "\n")
+    path.write_text(json.dumps({"problems": [{"program": "a = x*x\r\nf = a + x\r\n", "at": "x=3"}]}))
+    assert "a = x*x\nf = a + x\nat x = 3\n" in invoke("key", path).stdout
+    assert "```\na = x*x\nf = a + x\n```" in invoke("key", path, "--markdown").stdout
+
+
 def test_json_keeps_the_program_as_written(tmp_path):
     hw = _hostile(tmp_path, "HW")
     assert json.loads(invoke("key", hw, "--json").stdout)["problems"][1]["expression"] == PROGRAM

@@ -48,7 +48,7 @@ def source_line(source: str, limit: int = 60) -> str:
 def program_lines(source: str) -> list[str]:
     """A program as written, line by line (comments kept), for a key or report to show; control characters
     made visible, blank lines around it and spaces at line ends dropped."""
-    lines = [visible(line, newlines=True).rstrip() for line in source.split("\n")]
+    lines = [visible(line, newlines=True).rstrip() for line in source.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:
