@@ -131,3 +131,16 @@ def test_kinks_are_numbered_from_the_output_back():
 
 def test_no_kink_no_notes():
     assert "kink" not in markdown.render(bpcalc.grad(HINGE, at="w=0.5,phi=1,y=1")).lower()
+
+
+def test_a_markdown_parser_shows_names_and_notes_as_written():
+    """CommonMark with GFM tables (markdown-it-py, which Rich brings) reads no emphasis into names or notes."""
+    markdown_it = pytest.importorskip("markdown_it")
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    text = markdown.render(bpcalc.grad("_w_ = relu(x) + abs(x); _loss_ = max(_w_*y, y)", at="x=0,y=0", tie="split"))
+    html = parser.render(text)
+    assert "<em>" not in html and "<strong>" not in html and html.count("<table>") == 3
+    assert "<td><code>_w_</code></td>" in html and "<h3>Backward pass: from _loss_ back to the inputs</h3>" in html
+    assert "<td><code>[n3 &gt; y]</code> = 0.5 (kink 1)</td>" in html
+    assert "<li>_loss_ = max(_w_*y, y) is at a kink (its inputs tie at 0; " in html
+    assert "the middle of the subgradient [-1, 1] (JAX gives 1)</li>" in html
