@@ -282,3 +282,15 @@ def test_pictures_and_write_ups_show_arrays(args):
         assert "\\begin{bmatrix} -1 & -2 \\end{bmatrix}" in result.stdout and "\\text{[" not in result.stdout
         return
     assert "[0.5, -0.3]" in result.stdout and "[-1, -2]" in result.stdout  # w and ∂f/∂w
+
+
+@pytest.mark.parametrize("fmt, mark, split", [
+    ("markdown", "`[0 < n3]` = 0.5 (kink 1)", "Computed with --tie split: 1/2 to each input at a max/min tie."),
+    ("latex", "&= 0.5 \\tag*{kink 1}", "Computed with -{}-tie split: 1/2 to each input at a max/min tie."),
+])
+def test_grad_documents_at_a_kink_say_so_and_name_tie_split(fmt, mark, split):
+    # the hinge at margin exactly 1: max(0, 0) ties, and --tie split gives ½ to each input
+    result = invoke("grad", "max(0, 1 - w*phi*y)", "--at", "w=1,phi=1,y=1", "--tie", "split", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert mark in result.stdout and split in result.stdout
+    assert "is at a kink" in result.stdout and "is at a kink" in result.stderr  # in the document and warned
