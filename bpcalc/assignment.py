@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ from .check import (
     Check,
     Tolerance,
     answer_items,
-    answer_value,
     compare,
+    read_answer,
     resolve,
     wrt_for,
 )
@@ -55,6 +56,8 @@ def read_data(path: str | Path, *, kind: str = "answers") -> dict[str, Any]:
     """A TOML or JSON file as a dict: by its suffix, else JSON when it starts with '{', else TOML.
 
     Only a regular file within files.LIMITS[kind] bytes is read (kind: "answers" or "assignment").
+    In a TOML answer file, a line whose value is not TOML (dx = -4,0) is read as that value's
+    text, so that one typo makes one answer wrong rather than the file unreadable.
     """
     path = Path(path)
     try:
@@ -64,7 +67,7 @@ def read_data(path: str | Path, *, kind: str = "answers") -> dict[str, Any]:
     suffix = path.suffix.lower()
     if suffix == ".json" or (suffix != ".toml" and text.lstrip().startswith("{")):
         return _read_json(text, str(path))
-    return _read_toml(text, str(path))
+    return _read_toml(text, str(path), repair=kind == "answers")
 
 
 def _read_json(text: str, path: str) -> dict[str, Any]:
@@ -81,17 +84,83 @@ def _read_json(text: str, path: str) -> dict[str, Any]:
     return data
 
 
-def _read_toml(text: str, path: str) -> dict[str, Any]:
+def _tomllib() -> Any:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
+    return tomllib
+
+
+def _read_toml(text: str, path: str, *, repair: bool = False) -> dict[str, Any]:
+    tomllib = _tomllib()
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise AnswerError(f"not valid TOML: {exc}", path=path) from None
+        first = exc
     except RecursionError:
         raise AnswerError("not valid TOML: nested too deeply", path=path) from None
+    repaired = _repaired(text, first) if repair and len(text) <= REPAIR_CHARS else None
+    if repaired is None:
+        raise AnswerError(f"not valid TOML: {first}", path=path) from None
+    return repaired
+
+
+REPAIRS = 50  # lines of one answer file read as text; past it, the file is not an answer file
+REPAIR_CHARS = 100_000  # larger files are not repaired: each repair parses the file again
+_TOML_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)$")
+
+
+def _repaired(text: str, error: Exception) -> dict[str, Any] | None:
+    """The TOML with each line the parser stops at (`dx = -4,0`, `dy = abc`) read as `key = "its text"`;
+    None when a line the parser stops at is no `key = value` (then the file is not TOML after all)."""
+    tomllib = _tomllib()
+    lines = text.split("\n")
+    done: set[int] = set()
+    for _ in range(REPAIRS + 1):
+        found = _TOML_LINE.search(str(error))
+        n = int(found[1]) if found else 0
+        if not 0 < n <= len(lines) or n in done or len(done) == REPAIRS:
+            return None
+        line = _as_text(lines[n - 1])
+        if line is None:
+            return None
+        lines[n - 1] = line
+        done.add(n)
+        try:
+            return tomllib.loads("\n".join(lines))
+        except tomllib.TOMLDecodeError as exc:
+            error = exc
+        except RecursionError:
+            return None
+    return None
+
+
+def _as_text(line: str) -> str | None:
+    """`key = value` with the value as a TOML string of its text (comment dropped), or None if the line is no
+    key and value on one line (a table header, a line of a longer value, an inline table, which holds answers)."""
+    quote, at = "", -1
+    for i, char in enumerate(line):  # the first '=' outside a quoted key
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "=":
+            at = i
+            break
+    if at < 0:
+        return None
+    key, value = line[:at].strip(), line[at + 1:].strip()
+    if not key or key.startswith(("[", "#")) or value.startswith("{"):
+        return None
+    try:
+        _tomllib().loads(f"{key} = 0")  # a key TOML reads, bare, quoted or dotted
+    except Exception:
+        return None
+    if not value.startswith(("'", '"')):
+        value = value.split("#", 1)[0].strip()  # a comment after the answer
+    # a TOML basic string: JSON's escapes are TOML's, and DEL must be escaped too
+    return f"{key} = " + json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _unknown_keys(data: Mapping, known: Iterable[str], where: str, path: str) -> None:
@@ -461,7 +530,7 @@ def check_submission(assignment: Assignment, submission: Submission) -> Graded:
                 raise AnswerError(
                     f"problem {problem.id}: {ask.label} is answered twice", path=submission.path, item=key
                 )
-            given[ask] = answer_value(value, item=f"problem {problem.id}, {key}", path=submission.path)
+            given[ask] = read_answer(value, item=key, path=submission.path)  # not a number: that item is wrong
         rows = compare(problem.result, problem.asks, given, problem.tolerance)
         each = problem.points / len(problem.asks)
         score = each * sum(row.ok for row in rows)
@@ -505,6 +574,29 @@ def submission_files(paths: Iterable[str | Path], exclude: Iterable[str | Path] 
         else:
             raise AnswerError("no such file or folder", path=str(path))
     return files
+
+
+def distinct_files(files: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The files with each file once (the same path twice, or one file by two names: a link, another
+    spelling, a hard link), and (left out, the same file kept) for every one left out."""
+    import os
+
+    kept: list[Path] = []
+    twice: list[tuple[Path, Path]] = []
+    seen: dict[Any, Path] = {}
+    for item in files:
+        path = Path(item)
+        try:
+            info = os.stat(path)  # follows a link; reads nothing
+            identity: Any = (info.st_dev, info.st_ino)
+        except (OSError, ValueError):  # a dangling link, say: its own row will say why
+            identity = os.path.realpath(path)
+        if identity in seen:
+            twice.append((path, seen[identity]))
+        else:
+            seen[identity] = path
+            kept.append(path)
+    return kept, twice
 
 
 PARALLEL_FROM = 200  # fewer are graded in one process: starting others (~80 ms) costs more than it saves
@@ -604,9 +696,12 @@ def grade_file(
     a link to a file outside the link's own folder is not followed.
     """
     path = Path(path)
+    submission: Submission | None = None
+    followed = False  # whether the file may be read again for the student's name
     try:
         if path.is_symlink() and not inside(path, path.parent):
             raise AnswerError("is a link to a file outside its folder: not followed", path=str(path))
+        followed = True
         submission = read_submission(path, assignment)
         if not assignment.randomized:
             return check_submission(assignment, submission)
@@ -633,7 +728,34 @@ def grade_file(
             f"could not be graded: internal error {type(exc).__name__}: {str(exc)[:200]} "
             "(a bug in bpcalc; please report it)"
         )
-    return Graded(path.stem, str(path), error=reason, max_score=assignment.max_score)
+    name = submission.student if submission is not None and submission.named else named_in(path) if followed else None
+    return Graded(name or path.stem, str(path), error=reason, max_score=assignment.max_score, named=bool(name),
+                  name=name or path.stem, identity=dict(submission.identity) if submission is not None else {})
+
+
+_STUDENT_TOML = re.compile(r"^[ \t]*student[ \t]*=[^\n]*", re.MULTILINE)  # linear: one try per line start
+_STUDENT_JSON = re.compile(r'"student"[ \t\r\n]*:[ \t\r\n]*("(?:[^"\\\n]|\\.)*")')
+
+
+def named_in(path: Path) -> str | None:
+    """The `student = "…"` of an answer file that could not be graded (not valid TOML or JSON as a
+    whole, say), so that its row still names the student; None when the file names nobody."""
+    try:
+        text = read_text(path, kind="answers")
+    except BpcalcError:
+        return None
+    try:
+        if path.suffix.lower() == ".json" or (path.suffix.lower() != ".toml" and text.lstrip().startswith("{")):
+            found = _STUDENT_JSON.search(text)
+            name = json.loads(found[1]) if found else None
+        else:
+            found = _STUDENT_TOML.search(text)
+            name = _tomllib().loads(found[0]).get("student") if found else None
+        if isinstance(name, str):
+            name.encode("utf-8")  # a lone surrogate from a JSON escape is no name
+    except Exception:  # a name line that does not parse: no name
+        return None
+    return name.strip() if isinstance(name, str) and name.strip() else None
 
 
 def variant_key(submission: Submission, identity: Mapping[str, str] | None = None) -> str:
@@ -674,6 +796,7 @@ __all__ = [
     "read_submission",
     "check_submission",
     "submission_files",
+    "distinct_files",
     "grade",
     "grade_file",
     "read_data",

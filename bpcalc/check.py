@@ -137,6 +137,7 @@ _VALUE_KEY = re.compile(_NAME)
 _NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(_NUMBER)
 _FRACTION_RE = re.compile(rf"({_NUMBER})\s*/\s*({_NUMBER})")
+_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")  # -4,0: a decimal comma, as many countries write it
 _GRAD_TABLES = ("grad",)  # [grad] x = -4 in a file: ∂out/∂x
 _METADATA = ("student", "id", "sis_id", "login", "email", "variant")  # who, not answers
 
@@ -336,9 +337,11 @@ def answer_value(value: Any, *, item: str, path: str | None = None) -> Any:
         elif fraction and float(fraction[2]) != 0:
             number = float(fraction[1]) / float(fraction[2])
         else:
+            comma = _DECIMAL_COMMA.fullmatch(text)
             raise AnswerError(
                 f"the answer for {item}, '{clip(value)}', is not a number",
-                "numbers look like 3, -0.5, .5, 1e-3 or -1/3",
+                f"write {comma[1]}.{comma[2]}, with a decimal point, not a comma" if comma
+                else "numbers look like 3, -0.5, .5, 1e-3 or -1/3",
                 path=path,
                 item=item,
             )
@@ -375,6 +378,27 @@ def _holds_bool(value: list | tuple) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """An answer that is not a number (-4,0 or abc): graded as wrong, with the reason, rather than
+    sinking the other answers."""
+
+    text: str  # what was given, as text and shortened
+    reason: str  # what could not be read, and how to write it
+
+
+def read_answer(value: Any, *, item: str, path: str | None = None) -> Any:
+    """A given answer as answer_value reads it, or an Unreadable that says why it is not a number."""
+    try:
+        return answer_value(value, item=item, path=path)
+    except AnswerError as exc:
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = clip(value.strip() if isinstance(value, str) else repr(value))
+        return Unreadable(text, f"{exc.reason}: {exc.hint}" if exc.hint else exc.reason)
+
+
 def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, Any]]:
     """(key, value) pairs from the notation ("q=3, df/dq=-4"), a mapping (a file), or a list of either.
 
@@ -384,12 +408,15 @@ def answer_items(answers: Any, *, path: str | None = None) -> list[tuple[str, An
     if answers is None:
         return []
     if isinstance(answers, str):
-        items = []
+        items: list[tuple[str, Any]] = []
         for part in split_outside_brackets(answers, ",;\n"):  # df/dw=[-1, -2] is one item
             part = part.strip()
             if not part:
                 continue
             key, eq, value = part.partition("=")
+            if not eq and items and part[:1].isdigit():  # df/dx=-4,0: a decimal comma split the number
+                items[-1] = (items[-1][0], f"{items[-1][1]},{part}")
+                continue
             if not eq or not key.strip() or not value.strip():
                 raise AnswerError(
                     f"'{part}' is not of the form name=number",
@@ -436,7 +463,7 @@ def resolve_answers(items: Iterable[tuple[str, Any]], graph: Graph, *, path: str
         ask = resolve(key, graph, path=path)
         if ask in given:
             raise AnswerError(f"{ask.label} is answered twice ('{written[ask]}' and '{key}')", path=path, item=key)
-        given[ask] = answer_value(value, item=key, path=path)
+        given[ask] = read_answer(value, item=key, path=path)
         written[ask] = key
     return given
 
@@ -448,14 +475,15 @@ def resolve_answers(items: Iterable[tuple[str, Any]], graph: Graph, *, path: str
 class Diagnosis:
     """A common mistake whose number matches a wrong answer."""
 
-    kind: str  # carried, fanout, swap, upstream, sign, kink; shape for an array of another shape
+    kind: str  # carried, fanout, swap, upstream, sign, kink; shape for an array of another shape;
+    # unreadable for an answer that is not a number
     message: str
-    value: float  # the number the mistake gives
+    value: Any  # the number the mistake gives (None for an unreadable answer)
     node: int | None = None  # the node where the mistake was made, when it is one node (its id in grad --json)
     text: str | None = None  # that node as the student wrote it: its name, or its source text
 
 
-KINDS = ("carried", "fanout", "swap", "upstream", "sign", "kink", "shape")
+KINDS = ("carried", "fanout", "swap", "upstream", "sign", "kink", "shape", "unreadable")
 
 
 @dataclass
@@ -542,11 +570,23 @@ def compare(result: Result, asks: Iterable[Ask], given: Mapping[Ask, Any], toler
         right = right_answer(result, ask)
         if ask not in given:
             rows.append(Row(ask, None, right, "missing"))
+        elif isinstance(given[ask], Unreadable):  # wrong, and the reason is its diagnosis
+            rows.append(Row(ask, given[ask].text, right, "wrong", diagnoses=[unreadable(given[ask])]))
         else:
             rows.append(Row(ask, given[ask], right, "right" if agrees(given[ask], right, tolerance) else "wrong"))
     if any(row.verdict == "wrong" for row in rows):
         _diagnose(result, rows, tolerance)
     return rows
+
+
+def unreadable(answer: Unreadable) -> Diagnosis:
+    """The diagnosis of an answer that is not a number: what could not be read, and how to write it."""
+    return Diagnosis("unreadable", answer.reason, None)
+
+
+def is_unreadable(row: Row) -> bool:
+    """Whether a row's answer could not be read as a number (its given is the text)."""
+    return any(d.kind == "unreadable" for d in row.diagnoses)
 
 
 def check(
@@ -693,7 +733,7 @@ def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
     world_local: dict[tuple[int, int], float] = {}
     earlier: list[Row] = []
     for row in rows:
-        if row.verdict == "wrong":
+        if row.verdict == "wrong" and not is_unreadable(row):  # an unreadable answer has its diagnosis already
             if row.ask.kind == VALUE:
                 row.diagnoses = _sign(row.given, row.right, tolerance)
                 if isinstance(row.given, float) and row.ask.node not in wrong_values:

@@ -98,7 +98,7 @@ def folder(tmp_path, homework) -> Path:
     subs.mkdir()
     (subs / "alice.toml").write_text(ALICE, encoding="utf-8")
     (subs / "bob.json").write_text(json.dumps(BOB), encoding="utf-8")
-    (subs / "carol.toml").write_text("[1]\nq = 3\nf = = -12\n", encoding="utf-8")
+    (subs / "carol.toml").write_text("[1]\nq = 3\n[f = -12\n", encoding="utf-8")
     (subs / "README.txt").write_text("not an answer file\n", encoding="utf-8")
     (subs / ".hidden.toml").write_text("junk = = 1\n", encoding="utf-8")
     return subs
@@ -221,7 +221,8 @@ def test_read_data_by_suffix_and_by_content(tmp_path):
         ("a.json", '{"q": 3,}', "not valid JSON"),
         ("a.json", '{"q": NaN}', "not valid JSON"),
         ("a.json", "[1, 2]", "must be an object"),
-        ("a.toml", "q = \n", "not valid TOML"),
+        ("a.toml", "[1\nq = 3\n", "not valid TOML"),
+        ("a.toml", "import numpy as np\nq = 3\n", "not valid TOML"),
     ],
 )
 def test_read_data_errors(tmp_path, name, text, message):
@@ -345,12 +346,17 @@ def test_an_assignment_that_asks_for_an_unnamed_node(tmp_path):
     assert "write 'u = log(p); L = -y*u' in place of 'L = -y*log(p)', then answer dL/du" in caught.value.hint
 
 
-def test_a_malformed_answer_breaks_the_submission(homework, tmp_path):
+def test_an_answer_that_is_no_number_is_wrong_and_the_rest_is_graded(homework, tmp_path):
     hw = load_assignment(homework)
     path = tmp_path / "s.toml"
-    path.write_text('[1]\nq = "three"\n', encoding="utf-8")
-    with pytest.raises(AnswerError, match="problem 1, q"):
-        check_submission(hw, read_submission(path, hw))
+    path.write_text('[1]\nq = "three"\nf = -12\n', encoding="utf-8")
+    graded = check_submission(hw, read_submission(path, hw))  # it raised AnswerError before issue 10 item 14
+    rows = {r.ask.key: r for r in graded.problems[0].check.rows}
+    assert rows["q"].verdict == "wrong" and rows["q"].given == "three"
+    assert [d.kind for d in rows["q"].diagnoses] == ["unreadable"]
+    assert "'three', is not a number" in rows["q"].diagnoses[0].message
+    assert rows["f"].verdict == "right"
+    assert graded.error is None and graded.score == 1  # f: one of problem 1's 6 points
 
 
 def test_points_split_evenly(tmp_path):
@@ -669,7 +675,9 @@ def test_cli_grade(folder, homework, tmp_path):
 def test_cli_grade_to_stdout(folder, homework):
     result = invoke("grade", homework, folder / "alice.toml", folder / "bob.json", "--csv", "-")
     assert result.exit_code == 0
-    assert result.stdout.startswith("student,file,score,max_score,problem 1,problem 2,problem fanout,wrong,error\n")
+    assert result.stdout.startswith(
+        "student,file,score,max_score,problem 1,problem 2,problem fanout,wrong,error,unreadable\n"
+    )
     result = invoke("grade", homework, folder / "alice.toml", "--jsonl", "-")
     assert json.loads(result.stdout)["score"] == 11
 
@@ -732,3 +740,193 @@ def test_cli_gradescope_with_a_broken_file(homework, folder, tmp_path):
     assert result.exit_code == 2
     data = json.loads(results.read_text())
     assert data["score"] == 0 and "not valid TOML" in data["output"]
+
+
+# ---------------------------------------------------------------- one bad answer, not a bad file (issue 10 item 14)
+
+TYPOS = '''student = "Ann"
+[1]
+q = 3
+f = -12            # right
+"df/dq" = -4
+"df/dx" = -4,0     # a decimal comma
+"df/dy" = abc
+"df/dz" = 3
+[2]
+f = 0.5
+grad = { w = -1, phi = -0.5 }
+[fanout]
+f = 12
+"d/dx" = 7
+'''
+
+
+def test_a_typo_in_toml_makes_one_answer_wrong(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "ann.toml"
+    path.write_text(TYPOS, encoding="utf-8")
+    (graded,) = grade(hw, [path])
+    assert graded.error is None and graded.student == "Ann"
+    # problem 1: 6 points for 6 items, df/dx and df/dy wrong; problems 2 (3 points) and fanout (2) all right
+    assert [p.score for p in graded.problems] == [4, 3, 2] and graded.score == 9
+    rows = {r.ask.key: r for r in graded.problems[0].check.rows}
+    assert (rows["df/dx"].given, rows["df/dy"].given) == ("-4,0", "abc")
+    assert rows["f"].verdict == "right"  # its comment was no part of it
+
+
+@pytest.mark.parametrize(
+    "text, data",
+    [
+        ('q = abc\n', {"q": "abc"}),
+        ('q = -4,0 # mine\n', {"q": "-4,0"}),
+        ('"df/dx" = = -4\n', {"df/dx": "= -4"}),
+        ('a.b = 1 2\n', {"a": {"b": "1 2"}}),
+        ('[1]\nq = 3\nf = twelve\n', {"1": {"q": 3, "f": "twelve"}}),
+        ('q = "unclosed\n', {"q": '"unclosed'}),
+        ('q = a\x7fb\n', {"q": "a\x7fb"}),
+        ('student = Ada\nq = 3\n', {"student": "Ada", "q": 3}),
+    ],
+)
+def test_toml_lines_that_are_not_toml_are_read_as_text(tmp_path, text, data):
+    path = tmp_path / "a.toml"
+    path.write_text(text, encoding="utf-8")
+    assert read_data(path) == data
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1\nq = 3\n",  # a table header
+        "grad = { x = -4, y = abc }\n",  # an inline table holds answers: not taken as one text
+        "import numpy as np\nq = 3\n",  # no answer file at all
+        "q = [1,\n2, abc]\n",  # a line of a longer value
+        "".join(f"q{i} = abc\n" for i in range(51)),  # more than 50 lines to read as text
+    ],
+)
+def test_toml_that_is_not_an_answer_file_stays_unreadable(tmp_path, text):
+    path = tmp_path / "a.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AnswerError, match="not valid TOML"):
+        read_data(path)
+
+
+def test_an_assignment_is_never_read_as_text(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text('title = Homework\n[[problems]]\nexpression = "x"\n', encoding="utf-8")
+    with pytest.raises(AnswerError, match="not valid TOML"):
+        load_assignment(path)
+
+
+def test_wholly_unreadable_submissions_stay_not_graded(homework, tmp_path):
+    hw = load_assignment(homework)
+    (tmp_path / "bin.toml").write_bytes(b"\x00\xff\xfe binary")
+    (tmp_path / "big.toml").write_text("q = 3\n" + "#" * (1 << 20), encoding="utf-8")
+    (tmp_path / "script.json").write_text("import json\n", encoding="utf-8")
+    graded = grade(hw, [tmp_path / "bin.toml", tmp_path / "big.toml", tmp_path / "script.json"])
+    assert [g.score for g in graded] == [None, None, None]
+    assert all(g.error for g in graded)
+
+
+def test_unreadable_answers_in_csv_jsonl_and_the_grades_table(homework, tmp_path):
+    hw = load_assignment(homework)
+    path = tmp_path / "ann.toml"
+    path.write_text(TYPOS, encoding="utf-8")
+    graded = grade(hw, [path])
+    (row,) = csv.DictReader(io.StringIO(grades_csv(graded, hw)))
+    assert (row["score"], row["problem 1"], row["error"]) == ("9", "4", "")
+    assert row["wrong"].split() == ["1:df/dy", "1:df/dx"]
+    assert row["unreadable"] == (
+        "1:df/dy: the answer for df/dy, 'abc', is not a number: numbers look like 3, -0.5, .5, 1e-3 or -1/3"
+        " | 1:df/dx: the answer for df/dx, '-4,0', is not a number: write -4.0, with a decimal point, not a comma"
+    )
+    (line,) = [json.loads(text) for text in grades_jsonl(graded).splitlines()]
+    assert line["score"] == 9 and line["error"] is None
+    assert line["wrong"][1] == {
+        "problem": "1",
+        "asked": "df/dx",
+        "given": "-4,0",
+        "right": -4,
+        "verdict": "wrong",
+        "diagnoses": ["unreadable"],
+        "unreadable": "the answer for df/dx, '-4,0', is not a number: write -4.0, with a decimal point, not a comma",
+    }
+    results = gradescope(graded[0])
+    assert results["score"] == 9 and [t["score"] for t in results["tests"]] == [4, 3, 2]
+
+
+def test_cli_grade_says_which_answers_are_not_numbers(homework, tmp_path):
+    path = tmp_path / "ann.toml"
+    path.write_text(TYPOS, encoding="utf-8")
+    result = invoke("grade", homework, path)
+    assert result.exit_code == 0, result.stderr  # graded: a typo is a wrong answer, not bad input
+    assert "2 answers are not numbers, graded as wrong: 1:df/dy, 1:df/dx" in result.stderr
+    assert "Ann" in result.stdout and "82" in result.stdout  # 9 of 11
+
+
+# ---------------------------------------------------------------- grade's rows and outputs (issue 10 item 16)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("cleo.toml", 'student = "Cleo Clark"\n[1\nq = 3\n'),  # not valid TOML
+        ("cleo.json", '{"student": "Cleo Clark", "1": {"q": 3,}}'),  # not valid JSON
+        ("cleo.toml", 'student = "Cleo Clark"\n[1]\n"df/dx" = 1\n"d/dx" = 2\n'),  # answered twice
+    ],
+)
+def test_a_not_graded_row_names_the_student_the_file_names(homework, tmp_path, name, text):
+    hw = load_assignment(homework)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (graded,) = grade(hw, [path])
+    assert graded.error is not None and graded.score is None
+    assert graded.student == "Cleo Clark"  # was the file's stem, "cleo"
+    (row,) = csv.DictReader(io.StringIO(grades_csv([graded], hw)))
+    assert row["student"] == "Cleo Clark" and row["error"]
+
+
+def test_a_not_graded_row_without_a_name_keeps_the_stem(homework, tmp_path):
+    hw = load_assignment(homework)
+    (tmp_path / "dan.toml").write_text('student = """\n[1\n', encoding="utf-8")
+    (tmp_path / "eve.toml").write_bytes(b'student = "Eve"\n\xff')  # not UTF-8: not read at all
+    graded = grade(hw, [tmp_path / "dan.toml", tmp_path / "eve.toml"])
+    assert [g.student for g in graded] == ["dan", "eve"] and all(g.error for g in graded)
+
+
+def test_the_same_file_twice_is_graded_once(folder, homework, tmp_path):
+    alice = folder / "alice.toml"
+    (tmp_path / "link.toml").symlink_to(alice)
+    (tmp_path / "hard.toml").hardlink_to(folder / "bob.json")
+    spelled = tmp_path / "subs" / ".." / "subs" / "alice.toml"
+    result = invoke("grade", homework, alice, spelled, tmp_path / "link.toml", folder, alice, tmp_path / "hard.toml",
+                    "--csv", "-")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [Path(r["file"]).name for r in rows] == ["alice.toml", "bob.json", "carol.toml"]
+    assert [r["student"] for r in rows] == ["alice", "Bob B.", "carol"]  # one Alice, not "alice (alice.toml)"
+    stderr = " ".join(result.stderr.split())
+    assert f"warning: {spelled} is the same file as {alice}: graded once" in stderr
+    assert f"warning: {tmp_path / 'link.toml'} is the same file as {alice}: graded once" in stderr
+    assert f"warning: {alice} is given twice: graded once" in stderr
+    assert f"warning: {tmp_path / 'hard.toml'} is the same file as {folder / 'bob.json'}: graded once" in stderr
+    assert result.exit_code == 2  # carol's file is broken, as before
+
+
+def test_gradescope_takes_one_file_given_twice(homework, folder, tmp_path):
+    results = tmp_path / "results.json"
+    result = invoke("grade", homework, folder / "alice.toml", folder / "alice.toml", "--gradescope", results)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(results.read_text())["score"] == 11
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--csv", "-", "--jsonl", "-"], "--csv and --jsonl"),
+        (["--jsonl", "-", "--canvas", "-"], "--jsonl and --canvas"),
+        (["--csv", "-", "--gradescope", "-"], "--csv and --gradescope"),
+    ],
+)
+def test_two_outputs_on_stdout_are_a_usage_error(folder, homework, args, named):
+    result = invoke("grade", homework, folder / "alice.toml", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"error: {named} both ask for standard output ('-'), and only one output can go there" in result.stderr

@@ -232,7 +232,7 @@ def test_in_process_no_file_and_two_files(tmp_path, homework):
 
 
 def test_in_process_broken_file(tmp_path, homework):
-    data = _grade_in_process(tmp_path, homework, {"a.toml": "q = = 3"})
+    data = _grade_in_process(tmp_path, homework, {"a.toml": "[q = 3"})
     assert data["score"] == 0 and "not valid TOML" in data["output"]
 
 
@@ -349,3 +349,23 @@ def test_variant_from_gradescopes_submitter(tmp_path):
     )
     assert data["score"] == 2
     assert data["tests"][0]["output"].startswith(f"Your point: x = 2, w = {int(w)}\n")
+
+
+def test_in_process_an_answer_that_is_no_number_costs_that_item_only(tmp_path, homework):
+    """Issue 10 item 14: a typo in one answer gave score 0 and "could not be graded"."""
+    typo = RIGHT.replace('"df/dx" = -4', '"df/dx" = -4,0').replace('"df/dy" = -4', '"df/dy" = abc')
+    data = _grade_in_process(tmp_path, homework, {"a.toml": typo})
+    # problem 1: 6 points for 6 items, 4 right; problem 2: 2 of 2 (worked by hand above)
+    assert data["score"] == 6
+    first, second = data["tests"]
+    assert (first["score"], first["max_score"], first["status"]) == (4, 6, "failed")
+    assert (second["score"], second["status"]) == (2, "passed")
+    assert "∂f/∂x = -4,0: wrong, the right value is -4" in first["output"]
+    assert "write -4.0, with a decimal point, not a comma" in first["output"]
+    assert "∂f/∂y = abc: wrong" in first["output"] and "numbers look like 3, -0.5" in first["output"]
+    assert "2 answers not right" in data["output"]
+
+
+def test_in_process_a_file_that_is_no_answer_file_stays_not_graded(tmp_path, homework):
+    data = _grade_in_process(tmp_path, homework, {"a.toml": "import numpy as np\nq = 3\n"})
+    assert data["score"] == 0 and data["tests"] == [] and "not valid TOML" in data["output"]

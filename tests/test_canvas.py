@@ -133,7 +133,7 @@ def test_assignment_column_by_title_or_option(setup, tmp_path):
 def test_new_gradebook_has_canvas_columns_and_no_formulas(setup):
     homework, _, subs = setup
     (subs / "a.toml").write_text('student = "=HYPERLINK(\\"http://x\\")"\nid = "101"\nsis_id = "S1"\n' + FULL)
-    (subs / "b.toml").write_text("q = = 1")  # not graded: not written
+    (subs / "b.toml").write_text("[q = 1")  # not graded: not written
     rows = _rows(new_gradebook(grade(homework, sorted(subs.iterdir())), homework, bom=True))
     assert rows[0] == [*CANVAS_COLUMNS, "Homework 3"]
     assert rows[1][0] == "Points Possible" and rows[1][-1] == "4"
@@ -147,7 +147,7 @@ def test_jobs_give_the_same_output(setup, monkeypatch):
     for i in range(70):
         wrong = FULL.replace("-4", str(-4 + i % 3)).replace("-12", str(-12 + i % 2))
         (subs / f"s{i:03}.toml").write_text(f'id = "{i}"\n' + wrong)
-    (subs / "broken.toml").write_text("q = = 1")
+    (subs / "broken.toml").write_text("[q = 1")
     files = sorted(subs.iterdir())
     one = grade(homework, files)
     two = grade(homework, files, jobs=2)

@@ -200,7 +200,9 @@ def test_a_link_out_of_the_folder_is_not_followed(homework, subs, tmp_path):
     key = tmp_path / "key.toml"
     key.write_text(GOOD, encoding="utf-8")  # the answer key, full marks
     (subs / "mine.toml").symlink_to(key)
-    (subs / "inside.toml").symlink_to(subs / "good.toml")  # a link within the folder is fine
+    (subs / "sub").mkdir()
+    (subs / "sub" / "real.toml").write_text((subs / "good.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (subs / "inside.toml").symlink_to(subs / "sub" / "real.toml")  # a link within the folder is fine
     result = invoke("grade", homework, subs, "--csv", "-")
     rows = {r["file"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["mine.toml"]["score"] == "" and "outside its folder" in rows["mine.toml"]["error"]
@@ -362,8 +364,9 @@ def test_grade_goes_on_past_a_hostile_answer(homework, subs):
     result = invoke("grade", homework, subs, "--csv", "-")
     assert time.perf_counter() - start < 20
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["score"] for r in rows] == ["", "3"]
-    assert len(result.stderr) < 2000  # the message quotes a short piece, not 500,000 digits
+    assert [r["score"] for r in rows] == ["0", "3"]  # the long answer is wrong, and says why
+    assert "500,001 characters long" in rows[0]["unreadable"]
+    assert len(result.stderr) < 2000 and len(result.stdout) < 4000  # a short piece is quoted, not 500,000 digits
 
 
 @pytest.mark.parametrize("depth", [65, 10_000, 100_000])

@@ -16,6 +16,7 @@ from .common import (
     AT_OPTION,
     DEBUG_OPTION,
     FILE_OPTION,
+    MAX_WARNINGS,
     VALUES_OPTION,
     Tie,
     command,
@@ -227,7 +228,7 @@ def grade(
 ) -> None:
     """Grade many students' answer files against an assignment: a score table, CSV, JSON lines, Gradescope."""
     with exit_codes(debug):
-        from ..assignment import cores, load_assignment, submission_files
+        from ..assignment import cores, distinct_files, load_assignment, submission_files
         from ..assignment import grade as grade_all
         from ..files import refuse_inputs
 
@@ -237,8 +238,13 @@ def grade(
         for output in (csv_out, jsonl, gradescope, canvas):
             if output is not None and output != "-":
                 refuse_inputs(output, inputs)
-        if sum(o == "-" for o in (csv_out, jsonl, gradescope, canvas)) > 1:
-            raise InputError("only one output can go to standard output ('-')")
+        to_stdout = [name for name, o in (("--csv", csv_out), ("--jsonl", jsonl), ("--gradescope", gradescope),
+                                          ("--canvas", canvas)) if o == "-"]
+        if len(to_stdout) > 1:  # two formats mixed on one stream could not be read back
+            raise InputError(
+                f"{' and '.join(to_stdout)} both ask for standard output ('-'), and only one output can go there",
+                f"write all but one to files, e.g. {to_stdout[0]} - {to_stdout[1]} grades.{to_stdout[1][2:]}",
+            )
         if column is not None and roster is None:
             raise InputError("--column names a column of the roster: add --roster FILE")
         homework = load_assignment(assignment, tolerance=tolerance(rtol, atol, places))
@@ -251,7 +257,12 @@ def grade(
         # (benchmarks/grade_bench.py, benchmarks/README.md).
         processes = 1 if jobs is None else jobs if jobs > 0 else cores()
         try:
-            files = submission_files(submissions, exclude=[assignment])
+            files, given_twice = distinct_files(submission_files(submissions, exclude=[assignment]))
+            for left_out, kept in given_twice[:MAX_WARNINGS]:
+                same = "given twice" if str(left_out) == str(kept) else f"the same file as {kept}"
+                say(f"warning: {left_out} is {same}: graded once")
+            if len(given_twice) > MAX_WARNINGS:
+                say(f"warning: … and {len(given_twice) - MAX_WARNINGS} more files given twice, each graded once")
             if gradescope is not None and len(files) != 1:
                 raise InputError(
                     f"--gradescope writes the results of one submission, and {len(files)} answer files were found",
@@ -263,6 +274,7 @@ def grade(
 
                 write(gradescope, dumps(gradescope_unreadable(exc)) + "\n")
             raise
+        from ..render.check_text import unreadable_items
         from ..render.progress import bar
 
         with bar(len(files), progress) as tick:
@@ -272,6 +284,11 @@ def grade(
         for g in graded:
             if g.error is not None:
                 say(f"error: {g.path}: {g.error} (not graded; the others are)")
+            unread = [item.split(": ", 1)[0] for item in unreadable_items(g)]
+            if unread:
+                are = "s are not numbers" if len(unread) != 1 else " is not a number"
+                say(f"warning: {g.path}: {len(unread)} answer{are}, graded as wrong: {', '.join(unread)}"
+                    " (--csv and --jsonl say why)")
             for note in g.notes:
                 say(f"warning: {g.path}: {note}")
         if csv_out is not None:

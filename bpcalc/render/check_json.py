@@ -28,8 +28,8 @@ def _exact(value: Any) -> bool:
 
 def _value(value: Any) -> Any:
     """A number, or an array as nested lists, as exact JSON numbers."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):  # a str: the text of an answer that is not a number
+        return value
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, list):
@@ -127,11 +127,17 @@ def grade_line(graded: Graded) -> dict[str, Any]:
                 "right": _value(row.right),
                 "verdict": row.verdict,
                 "diagnoses": [d.kind for d in row.diagnoses],
+                **_unreadable(row),
             }
             for problem, row in graded.wrong()
         ],
         "error": graded.error,
     }
+
+
+def _unreadable(row: Row) -> dict[str, str]:
+    """{"unreadable": why} for an answer that is not a number, else nothing (the other rows stay as they were)."""
+    return {"unreadable": d.message for d in row.diagnoses[:1] if d.kind == "unreadable"}  # noqa: B035 - one at most
 
 
 def grades_jsonl(graded: Iterable[Graded]) -> str:

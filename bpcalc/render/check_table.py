@@ -14,6 +14,7 @@ from ..text import visible
 from . import number
 from .check_text import (
     check_summary,
+    given_text,
     key_rows,
     point_text,
     program_lines,
@@ -63,11 +64,12 @@ def check_table(check: Check, digits: int = 6) -> Table:
     table.add_column("why", ratio=1, overflow="fold")
     several = check.count("wrong") > 1  # a root only means something with errors after it
     for row in check.rows:
-        why = [sentence(d.message) for d in row.diagnoses]
+        # an unreadable answer's reason quotes the student's file: its control characters are shown
+        why = [visible(sentence(d.message)) if d.kind == "unreadable" else sentence(d.message) for d in row.diagnoses]
         if row.root and several:
             why.insert(0, sentence(root_text(row)))
         verdict = Text("not answered" if row.verdict == "missing" else row.verdict, style=STYLE[row.verdict])
-        table.add_row(row.ask.label, number(row.given, digits), number(row.right, digits), verdict, "\n".join(why))
+        table.add_row(row.ask.label, Text(given_text(row, digits)), number(row.right, digits), verdict, "\n".join(why))
     return table
 
 

@@ -67,18 +67,24 @@ def score_text(value: float | None) -> str:
     return format(round(value, 2) + 0.0, "g")
 
 
+def given_text(row: Row, digits: int = 6) -> str:
+    """The given answer for people: its number, or the text of one that is not a number, control characters shown."""
+    return visible(row.given) if isinstance(row.given, str) else number(row.given, digits)
+
+
 def row_lines(row: Row, digits: int = 6, root: bool = True) -> list[str]:
     """One checked item as text: the verdict line, then its diagnoses."""
     label = row.ask.label
     if row.verdict == "missing":
         lines = [f"{label}: not answered (right: {number(row.right, digits)})"]
     elif row.verdict == "right":
-        lines = [f"{label} = {number(row.given, digits)}: right"]
+        lines = [f"{label} = {given_text(row, digits)}: right"]
     else:
-        lines = [f"{label} = {number(row.given, digits)}: wrong, the right value is {number(row.right, digits)}"]
+        lines = [f"{label} = {given_text(row, digits)}: wrong, the right value is {number(row.right, digits)}"]
         if row.root and root:
             lines[0] += f" ({root_text(row)})"
-    lines += [f"  {sentence(d.message)}" for d in row.diagnoses]
+    lines += [f"  {visible(sentence(d.message))}" if d.kind == "unreadable" else f"  {sentence(d.message)}"
+              for d in row.diagnoses]
     return lines
 
 
@@ -123,6 +129,16 @@ def wrong_items(graded: Graded) -> list[str]:
     return [f"{problem.id}:{row.ask.key}" for problem, row in graded.wrong()]
 
 
+def unreadable_items(graded: Graded) -> list[str]:
+    """'1:df/dx: the reason' for every answer that is not a number (graded as wrong)."""
+    return [
+        f"{problem.id}:{row.ask.key}: {d.message}"
+        for problem, row in graded.wrong()
+        for d in row.diagnoses
+        if d.kind == "unreadable"
+    ]
+
+
 def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
     """One row per student: score, the maximum, each problem's score, the items not right, an error."""
     buffer = io.StringIO()
@@ -132,7 +148,9 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
     writer.writerow(
         [
             csv_cell(c)
-            for c in ["student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error"]
+            for c in [
+                "student", "file", "score", "max_score", *[f"problem {i}" for i in ids], "wrong", "error", "unreadable"
+            ]
         ]
     )
     for g in graded:
@@ -148,6 +166,7 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
                     *[score_text(scores[i]) if i in scores else "" for i in ids],
                     " ".join(wrong_items(g)),
                     g.error or "",
+                    " | ".join(unreadable_items(g)),
                 ]
             ]
         )
