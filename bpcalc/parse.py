@@ -8,7 +8,7 @@ import re
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping
-from functools import partial
+from itertools import chain
 from operator import itemgetter
 
 from .errors import (
@@ -21,22 +21,6 @@ from .errors import (
     suggest,
 )
 from .graph import CONST, VAR, Graph, Node, Notice
-from .lark_standalone import (
-    ChildFilterLALR,
-    ChildFilterLALR_NoPlaceholders,
-    InteractiveParser,
-    LALR_Parser,
-    Lark_StandAlone,
-    Lexer,
-    ParseConf,
-    ParserState,
-    Shift,
-    Token,
-    Tree,
-    UnexpectedCharacters,
-    UnexpectedInput,
-    UnexpectedToken,
-)
 from .ops import CONSTANTS, FUNCTIONS
 from .text import clip
 
@@ -242,76 +226,91 @@ class _Token(namedtuple("_Token", "type value start_pos end_pos line column end_
         return self.value
 
 
-class _Lexer(Lexer):
-    """The lexer for bpcalc's grammar, handed to Lark's parser in place of its basic lexer.
+_END = _Token("$END", "", 0, 0, None, None, None, None)  # the end of the input, as the parse loop sees it
 
-    One compiled pattern over the terminals the grammar declares, built from
-    the grammar's own terminal definitions (as the generated parser carries
-    them) in the order Lark's basic lexer tries them. A newline inside
-    parentheses or brackets continues the expression, so it is dropped there.
+
+class _Retry(Exception):
+    """A syntax error found without Lark: Lark's own parser reads the program again to raise and explain it."""
+
+
+def _tokens(pattern: re.Pattern, special: dict, text: str, leftover: Callable[[int], None]):
+    """The tokens of `text`, then leftover(position) if a character matches no terminal.
+
+    `special` holds the terminals the loop looks at: the change in bracket depth (a
+    newline continues the expression inside brackets), 0 for a newline, None for an ignored one.
     """
-
-    def __init__(self, conf) -> None:
-        # Lark's basic lexer tries the terminals in this order: priority, then the longest first.
-        order = lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)  # noqa: E731
-        terminals = sorted(conf.terminals, key=order)
-        alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
-        # One ignored stretch (spaces, a comment) may come before a token in the same match,
-        # so the loop runs once per token rather than once more per gap. The stretch is
-        # matched atomically (a lookahead, then a backreference to it), so no token is ever
-        # found inside a comment, and it is optional, not repeated: no nested repetition.
-        ignored = "|".join(t.pattern.to_regexp() for t in terminals if t.name in conf.ignore)
-        gap = f"(?:(?=(?P<_gap>{ignored}))(?P=_gap))?" if ignored else ""
-        self.pattern = re.compile(f"{gap}(?:{alternatives})", conf.g_regex_flags)
-        self.ignore = frozenset(conf.ignore)
-        self.allowed = frozenset(t.name for t in terminals) - self.ignore
-        # The terminals the loop looks at, in one dict: the change in bracket depth (a newline
-        # continues the expression inside brackets), 0 for a newline, None for an ignored one.
-        self.special = {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1, "_NL": 0, **dict.fromkeys(self.ignore)}
-
-    def lex(self, lexer_state, parser_state):
-        text = lexer_state.text.text
-        special = self.special
-        make, token = tuple.__new__, _Token
-        depth = end = 0
-        for match in iter(self.pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
-            kind = match.lastgroup
-            start, end = match.span(kind)  # the token's own end is the match's end
-            if kind in special:
-                change = special[kind]
-                if change is None:  # an ignored stretch with no token after it
-                    continue
-                if change:
-                    depth += change
-                elif depth > 0:  # a newline inside brackets
-                    continue
-            yield make(token, (kind, text[start:end], start, end, None, None, None, None))
-        if end < len(text):
-            raise UnexpectedCharacters(text, end, None, None, allowed=self.allowed, state=parser_state)
+    make, token = tuple.__new__, _Token
+    depth = end = 0
+    for match in iter(pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
+        kind = match.lastgroup
+        start, end = match.span(kind)  # the token's own end is the match's end
+        if kind in special:
+            change = special[kind]
+            if change is None:  # an ignored stretch with no token after it
+                continue
+            if change:
+                depth += change
+            elif depth > 0:  # a newline inside brackets
+                continue
+        yield make(token, (kind, text[start:end], start, end, None, None, None, None))
+    if end < len(text):
+        leftover(end)
 
 
-def _cheaper(callback: Callable, size: int) -> tuple[Callable, Callable | None]:
-    """Lark's callback for a rule of `size` symbols as (call, pick): the value is call(pick(stack)), or call(children).
+def _special(ignore) -> dict:
+    return {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1, "_NL": 0, **dict.fromkeys(ignore)}
+
+
+def _reduction(callback: Callable, size: int, builder: object):
+    """What Lark's callback for a rule of `size` symbols does, as data (written into bpcalc/lark_tables.py).
 
     Lark wraps a transformer's method in a ChildFilter, which drops the filtered-out
     tokens (the "+" of `sum "+" product`), inlines the rules whose names start
     with "_" (their children take their place) and adds the None placeholders of
-    an empty [...]. Here the same filter is a C-level itemgetter over the top of the
-    value stack where it only drops tokens (most rules), and a closure otherwise;
-    an inlined rule's value is the list of its children, where Lark makes a Tree
-    only for its parent to take the children out. The methods get the same
-    children, as a tuple where itemgetter picks them.
+    an empty [...]. The reduction is
+      ("call", method): the method with the children, as Lark calls it;
+      ("pick", method, positions): the method with the children it keeps, picked from
+        the top of the value stack by a C-level itemgetter (a rule that only drops tokens);
+      ("child", i): the one child kept (a filter around Lark's ExpandSingleChild);
+      ("filter", spec, append_none, method): Lark's ChildFilterLALR, an inlined rule's value
+        being the list of its children (method None) where Lark makes a Tree only for its
+        parent to take the children out.
     """
-    if type(callback) is ChildFilterLALR_NoPlaceholders:
-        spec, append_none = [(i, expand, 0) for i, expand in callback.to_include], 0
-    elif type(callback) is ChildFilterLALR:
-        spec, append_none = list(callback.to_include), callback.append_none
+    if getattr(callback, "__self__", None) is builder:
+        return ("call", callback.__name__)
+    kind = type(callback).__name__
+    if kind == "ChildFilterLALR_NoPlaceholders":
+        spec, append_none = [(i, expand, 0) for i, expand in callback.to_include], 0  # type: ignore[attr-defined]
+    elif kind == "ChildFilterLALR":
+        spec, append_none = list(callback.to_include), callback.append_none  # type: ignore[attr-defined]
     else:
-        return callback, None  # called with the children as Lark calls it
-    builder = callback.node_builder
-    inlined = type(builder) is partial and builder.func is Tree and str(builder.args[0]).startswith("_")
-    if not inlined and len(spec) > 1 and not append_none and not any(e or n for _, e, n in spec):
-        return builder, itemgetter(*(i - size for i, _, _ in spec))
+        raise TypeError(f"a callback bpcalc's parser does not know: {callback!r}")
+    node_builder = callback.node_builder  # type: ignore[attr-defined]
+    plain = not append_none and not any(expand or nones for _, expand, nones in spec)
+    if getattr(node_builder, "__self__", None) is builder:
+        if plain and len(spec) > 1:
+            return ("pick", node_builder.__name__, tuple(i - size for i, _, _ in spec))
+        return ("filter", spec, append_none, node_builder.__name__)
+    if type(node_builder).__name__ == "ExpandSingleChild" and plain and len(spec) == 1:
+        return ("child", spec[0][0])
+    func, args = getattr(node_builder, "func", None), getattr(node_builder, "args", ())
+    if getattr(func, "__name__", "") == "Tree" and args and str(args[0]).startswith("_"):
+        return ("filter", spec, append_none, None)
+    raise TypeError(f"a callback bpcalc's parser does not know: {callback!r}")
+
+
+def _callable(how, builder) -> tuple[Callable | None, Callable | None]:
+    """(call, pick) for a reduction: the value is call(pick(value stack)), or call(children) without a pick."""
+    if how is None:
+        return None, None  # the rule passes its one child through
+    if how[0] == "call":
+        return getattr(builder, how[1]), None
+    if how[0] == "pick":
+        return getattr(builder, how[1]), itemgetter(*how[2])
+    if how[0] == "child":
+        return itemgetter(how[1]), None
+    _, spec, append_none, name = how
+    method = getattr(builder, name) if name else None
 
     def filtered(children):  # Lark's ChildFilterLALR, an inlined child being a list rather than a Tree
         kept: list = []
@@ -326,124 +325,182 @@ def _cheaper(callback: Callable, size: int) -> tuple[Callable, Callable | None]:
                 kept = children[i]
         if append_none:
             kept += [None] * append_none
-        return kept if inlined else builder(kept)
+        return kept if method is None else method(kept)
 
     return filtered, None
 
 
-class _LALR(LALR_Parser):
-    """Lark's LALR parser with its main loop tuned for this grammar, handed to Lark as its LALR_Parser plugin.
+def _pass_through(actions: dict, rules: list, below: int, top: int, kind: str) -> int:
+    """The top state once every reduction that hands its one child back has been made (a run of gotos)."""
+    while True:
+        act = actions[top].get(kind)
+        if act is None or act >= 0 or rules[~act][2] is not None:
+            return top
+        top = actions[below][rules[~act][1]]
 
-    It follows Lark's own parse table, state stack and value stack, and calls
-    Lark's callbacks, step for step as Lark's ParserState.feed_token does, with
-    three savings: the table is read as plain integers; a reduction whose
-    callback would hand back its one child (an inlined rule such as
-    `?power: atom`) is a goto without a call, as most reductions here are; and
-    Lark's child filters are made cheaper (see _cheaper).
-    The end of the input and every syntax error go to Lark's own feed_token,
-    so Lark raises and explains errors exactly as it does on its own.
+
+def _drive(tokens, actions: dict, rules: list, through: dict, end: int, states: list, values: list, fail):
+    """The LALR loop over Lark's parse table, step for step as Lark's ParserState.feed_token.
+
+    The table is read as plain integers (a state, or ~rule index to reduce by), and a
+    reduction that hands back its one child (an inlined rule such as `?power: atom`)
+    is a goto without a call, as most reductions here are. A token the table has no
+    action for goes to fail(token, states, values), which raises; the end of the input
+    is the token _END. Only the start rule leads to the end state, at the end of the input.
+    """
+    top = states[-1]
+    for token in chain(tokens, (_END,)):
+        kind = token.type
+        while True:
+            try:
+                act = actions[top][kind]
+            except KeyError:
+                fail(token, states, values)
+                raise
+            if act >= 0:  # shift
+                states.append(act)
+                values.append(token)
+                top = act
+                break
+            size, origin, callback, pick = rules[~act]
+            if callback is None:  # the value passes through: only the state changes
+                key = (states[-2], top, kind)
+                top = through.get(key)
+                if top is None:
+                    top = through[key] = _pass_through(actions, rules, *key)
+                states[-1] = top
+                continue
+            if pick is not None:  # the children picked from the stack, in C
+                value = callback(pick(values))
+                del states[-size:]
+                del values[-size:]
+                values.append(value)
+            elif size:
+                children = values[-size:]
+                del states[-size:]
+                del values[-size:]
+                values.append(callback(children))
+            else:
+                values.append(callback([]))
+            top = actions[states[-1]][origin]
+            if top == end:
+                return values[-1]
+            states.append(top)
+    raise AssertionError("the parse table has no end")  # pragma: no cover
+
+
+def _lark_plugins(lark, builder: _Builder) -> dict:
+    """bpcalc's lexer and LALR loop as plugins of Lark's parser (from the generated module `lark`), for `builder`.
+
+    Lark's own parser, with these, reads a program only to raise and explain a syntax
+    error (and grammar/make_parser.py reads the tables below from it).
     """
 
-    actions: dict[int, dict[str, int]]  # state -> terminal or rule name -> next state, or ~rule index to reduce by
-    # rule index -> (size, name, call, pick): the value is call(pick(values)), or call(children) without a pick;
-    # call None: the rule passes its one child through
-    rules: list[tuple[int, str, Callable | None, Callable | None]]
-    callbacks: dict
-    reduce_with: dict  # rule -> the callback as (call, pick) makes it, for Lark's own feed_token
-    through: dict[tuple[int, int, str], int]
+    class Lexer(lark.Lexer):
+        """The lexer for bpcalc's grammar, handed to Lark's parser in place of its basic lexer.
 
-    @classmethod
-    def deserialize(cls, data, memo, callbacks, debug=False):  # type: ignore[override]  # as Lark's own
-        inst = super().deserialize(data, memo, callbacks, debug)
-        table = inst._parse_table
-        rules: list[tuple[int, str, Callable | None, Callable | None]] = []
-        reduce_with: dict = {}
-        index: dict = {}
-        probe = object()
-        actions: dict[int, dict[str, int]] = {}
-        for state, row in table.states.items():
-            actions[state] = {}
-            for symbol, (action, arg) in row.items():
-                if action is Shift:
-                    actions[state][symbol] = arg
-                    continue
-                if arg not in index:
-                    index[arg] = len(rules)
-                    callback = callbacks[arg]
-                    through = len(arg.expansion) == 1 and arg.options.expand1 and not arg.alias
-                    try:
-                        through = through and callback([probe]) is probe
-                    except Exception:
-                        through = False
-                    size = len(arg.expansion)
-                    call, pick = _cheaper(callback, size)
-                    reduce_with[arg] = call if pick is None else (lambda children, c=call, p=pick: c(p(children)))
-                    rules.append((size, arg.origin.name, None if through else call, pick))
-                actions[state][symbol] = ~index[arg]
-        inst.actions, inst.rules, inst.callbacks, inst.reduce_with = actions, rules, callbacks, reduce_with
-        inst.through = {}  # (state below, top state, terminal) -> top state after the pass-through reductions
-        return inst
+        One compiled pattern over the terminals the grammar declares, built from
+        the grammar's own terminal definitions (as the generated parser carries
+        them) in the order Lark's basic lexer tries them.
+        """
 
-    def pass_through(self, below: int, top: int, kind: str) -> int:
-        """The top state once every reduction that hands its one child back has been made (a run of gotos)."""
-        while True:
-            act = self.actions[top].get(kind)
-            if act is None or act >= 0 or self.rules[~act][2] is not None:
-                return top
-            top = self.actions[below][self.rules[~act][1]]
+        def __init__(self, conf) -> None:
+            # Lark's basic lexer tries the terminals in this order: priority, then the longest first.
+            order = lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)  # noqa: E731
+            terminals = sorted(conf.terminals, key=order)
+            alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
+            # One ignored stretch (spaces, a comment) may come before a token in the same match,
+            # so the loop runs once per token rather than once more per gap. The stretch is
+            # matched atomically (a lookahead, then a backreference to it), so no token is ever
+            # found inside a comment, and it is optional, not repeated: no nested repetition.
+            ignored = "|".join(t.pattern.to_regexp() for t in terminals if t.name in conf.ignore)
+            gap = f"(?:(?=(?P<_gap>{ignored}))(?P=_gap))?" if ignored else ""
+            self.pattern = re.compile(f"{gap}(?:{alternatives})", conf.g_regex_flags)
+            self.ignore = sorted(conf.ignore)
+            self.allowed = frozenset(t.name for t in terminals) - frozenset(conf.ignore)
+            self.special = _special(self.ignore)
 
-    def parse(self, lexer, start, on_error=None):
-        if on_error is not None or any(isinstance(k, str) for k in self.callbacks):  # terminal callbacks
-            return super().parse(lexer, start, on_error)  # as Lark does it
-        return self.run(ParserState(ParseConf(self._parse_table, self.reduce_with, start), lexer))
+        def lex(self, lexer_state, parser_state):
+            text = lexer_state.text.text
 
-    def run(self, state):
-        """Lark's _Parser.parse_from_state, with the loop of ParserState.feed_token inlined."""
-        actions, rules, through = self.actions, self.rules, self.through
-        states, values = state.state_stack, state.value_stack
-        try:
-            token = None
-            top = states[-1]
-            for token in state.lexer.lex(state):
-                kind = token.type
-                while True:
-                    try:
-                        act = actions[top][kind]
-                    except KeyError:
-                        state.feed_token(token)  # Lark raises UnexpectedToken with what it expected
-                        raise
-                    if act >= 0:  # shift
-                        states.append(act)
-                        values.append(token)
-                        top = act
-                        break
-                    size, origin, callback, pick = rules[~act]
-                    if callback is None:  # the value passes through: only the state changes
-                        key = (states[-2], top, kind)
-                        top = through.get(key)
-                        if top is None:
-                            top = through[key] = self.pass_through(*key)
-                        states[-1] = top
+            def leftover(end: int) -> None:
+                raise lark.UnexpectedCharacters(text, end, None, None, allowed=self.allowed, state=parser_state)
+
+            return _tokens(self.pattern, self.special, text, leftover)
+
+    class LALR(lark.LALR_Parser):
+        """Lark's LALR parser with bpcalc's loop (_drive), handed to Lark as its LALR_Parser plugin.
+
+        The end of the input and every syntax error go to Lark's own feed_token,
+        so Lark raises and explains errors exactly as it does on its own.
+        """
+
+        @classmethod
+        def deserialize(cls, data, memo, callbacks, debug=False):
+            inst = super().deserialize(data, memo, callbacks, debug)
+            table = inst._parse_table
+            rules: list = []  # rule index -> (size, name, call, pick), as _callable makes them
+            inst.reductions = []  # rule index -> (size, name, what the reduction does) for bpcalc/lark_tables.py
+            reduce_with: dict = {}  # rule -> its callback as (call, pick) makes it, for Lark's own feed_token
+            index: dict = {}
+            probe = object()
+            actions: dict[int, dict[str, int]] = {}
+            for state, row in table.states.items():
+                actions[state] = {}
+                for symbol, (action, arg) in row.items():
+                    if action is lark.Shift:
+                        actions[state][symbol] = arg
                         continue
-                    if pick is not None:  # the children picked from the stack, in C
-                        value = callback(pick(values))
-                        del states[-size:]
-                        del values[-size:]
-                        values.append(value)
-                    elif size:
-                        children = values[-size:]
-                        del states[-size:]
-                        del values[-size:]
-                        values.append(callback(children))
-                    else:
-                        values.append(callback([]))
-                    top = actions[states[-1]][origin]
-                    states.append(top)
-            end = Token.new_borrow_pos("$END", "", token) if token else Token("$END", "", 0, 1, 1)  # type: ignore[misc]
-            return state.feed_token(end, True)
-        except UnexpectedInput as e:
-            e.interactive_parser = InteractiveParser(self.parser, state, state.lexer)
-            raise e
+                    if arg not in index:
+                        index[arg] = len(rules)
+                        callback = callbacks[arg]
+                        size = len(arg.expansion)
+                        through = size == 1 and arg.options.expand1 and not arg.alias
+                        try:
+                            through = through and callback([probe]) is probe
+                        except Exception:
+                            through = False
+                        how = None if through else _reduction(callback, size, builder)
+                        call, pick = _callable(how, builder)
+                        if call is None:  # Lark's feed_token calls it all the same: it hands back the child
+                            reduce_with[arg] = callback
+                        else:
+                            reduce_with[arg] = call if pick is None else (lambda ch, c=call, p=pick: c(p(ch)))
+                        rules.append((size, arg.origin.name, call, pick))
+                        inst.reductions.append((size, arg.origin.name, how))
+                    actions[state][symbol] = ~index[arg]
+            inst.actions, inst.rules, inst.callbacks, inst.reduce_with = actions, rules, callbacks, reduce_with
+            inst.through = {}  # (state below, top state, terminal) -> top state after the pass-through reductions
+            return inst
+
+        def parse(self, lexer, start, on_error=None):
+            if on_error is not None or any(isinstance(k, str) for k in self.callbacks):  # terminal callbacks
+                return super().parse(lexer, start, on_error)  # as Lark does it
+            state = lark.ParserState(lark.ParseConf(self._parse_table, self.reduce_with, start), lexer)
+            last: list = [None]
+
+            def tokens():
+                for token in state.lexer.lex(state):
+                    last[0] = token
+                    yield token
+
+            def fail(token, states, values):
+                if token is _END:
+                    before = last[0]
+                    token = lark.Token.new_borrow_pos("$END", "", before) if before else lark.Token("$END", "", 0, 1, 1)
+                    state.feed_token(token, True)
+                else:
+                    state.feed_token(token)  # Lark raises UnexpectedToken with what it expected
+
+            end = self._parse_table.end_states[start]
+            try:
+                return _drive(tokens(), self.actions, self.rules, self.through, end, state.state_stack,
+                              state.value_stack, fail)
+            except lark.UnexpectedInput as e:
+                e.interactive_parser = lark.InteractiveParser(self.parser, state, state.lexer)
+                raise e
+
+    return {"BasicLexer": Lexer, "LALR_Parser": LALR}
 
 
 # ---------------------------------------------------------------- the parser
@@ -451,6 +508,13 @@ class _LALR(LALR_Parser):
 _lock = threading.Lock()  # one builder instance is wired into the parser's callbacks
 _builder = _Builder()
 _parser = None
+_fast: tuple | None = None  # what _drive reads, from bpcalc/lark_tables.py
+
+
+def lark_parser(lark, builder=None):
+    """Lark's parser from the generated module `lark` (bpcalc/lark_standalone.py), with bpcalc's plugins."""
+    builder = builder or _builder
+    return lark.Lark_StandAlone(transformer=builder, _plugins=_lark_plugins(lark, builder))
 
 
 def _get_parser():
@@ -458,19 +522,63 @@ def _get_parser():
     if _parser is None:
         # The LALR parser Lark generated from grammar/bpcalc.lark (see
         # grammar/make_parser.py): no grammar to analyse and no cache to load.
-        _parser = Lark_StandAlone(transformer=_builder, _plugins={"BasicLexer": _Lexer, "LALR_Parser": _LALR})
+        from . import lark_standalone
+
+        _parser = lark_parser(lark_standalone)
     return _parser
 
 
-def parse(source: str) -> Graph:
-    """Parse a program into a graph whose last node is the output; raises BpcalcError."""
+def _fast_tables() -> tuple:
+    """The lexer's pattern and Lark's parse table for _drive, as grammar/make_parser.py wrote them from Lark."""
+    global _fast
+    if _fast is None:
+        from . import lark_tables as t
+
+        rules = [(size, origin, *_callable(how, _builder)) for size, origin, how in t.REDUCTIONS]
+        _fast = re.compile(t.PATTERN, t.FLAGS), _special(t.IGNORE), t.ACTIONS, rules, {}, t.END, t.START
+    return _fast
+
+
+def _retry(*_args) -> None:
+    raise _Retry
+
+
+def _parse_fast(source: str):
+    """The statements, from the loop over the tables alone (no Lark runtime); raises _Retry at a syntax error."""
+    pattern, special, actions, rules, through, end, start = _fast_tables()
+    return _drive(_tokens(pattern, special, source, _retry), actions, rules, through, end, [start], [], _retry)
+
+
+def _lark_errors() -> tuple:
+    """Lark's UnexpectedInput, UnexpectedCharacters and UnexpectedToken, imported only for a syntax error."""
+    from . import lark_standalone as lark
+
+    return lark.UnexpectedInput, lark.UnexpectedCharacters, lark.UnexpectedToken
+
+
+def _parse_lark(source: str):
+    """The statements, from Lark's own parser (with bpcalc's plugins), which raises and explains a syntax error."""
     parser = _get_parser()
+    unexpected_input = _lark_errors()[0]
+    try:
+        return parser.parse(source)
+    except unexpected_input as exc:
+        raise _syntax_error(exc, source, parser) from None
+
+
+def parse(source: str) -> Graph:
+    """Parse a program into a graph whose last node is the output; raises BpcalcError.
+
+    The loop reads the parse table Lark generated without loading Lark's runtime; at a
+    syntax error, Lark's own parser reads the program again, to raise and explain it.
+    """
     with _lock:
         _builder.reset(source)
         try:
-            statements = parser.parse(source)
-        except UnexpectedInput as exc:
-            raise _syntax_error(exc, source, parser) from None
+            statements = _parse_fast(source)
+        except _Retry:
+            _builder.reset(source)
+            statements = _parse_lark(source)
         built = _builder.nodes, _builder.names, _builder.used, _builder.assigned, _builder.read
         _builder.reset("")  # drop references to this graph
     return _finish(source, statements, *built)
@@ -584,6 +692,8 @@ def _describe(terminal: str, parser) -> str:
 
 
 def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
+    _, unexpected_characters, unexpected_token = _lark_errors()
+
     pos = getattr(exc, "pos_in_stream", None)
     if pos is None or pos < 0:
         pos = len(source)
@@ -597,10 +707,10 @@ def _syntax_error(exc, source: str, parser) -> ExpressionSyntaxError:
         else (f"expected {expected[0]}" if expected else "")
     )
 
-    if isinstance(exc, UnexpectedCharacters):
+    if isinstance(exc, unexpected_characters):
         char = source[pos] if pos < len(source) else ""
         return ExpressionSyntaxError(f"unexpected character '{char}'", source, pos, _character_hint(source, pos, char))
-    if not isinstance(exc, UnexpectedToken):
+    if not isinstance(exc, unexpected_token):
         return ExpressionSyntaxError(str(exc).strip().splitlines()[0], source, pos)
     token = exc.token
     if token.type == "$END":

@@ -17,6 +17,14 @@ grammar/bpcalc.lark`) and changes two things in what it writes:
 - the tool's `import pickle, zlib, base64` line, needed only for its
   compressed output, is left out: bpcalc loads no pickle.
 
+It also writes bpcalc/lark_tables.py: what bpcalc's parse loop reads from that
+parser, as Python literals, so that a program parses without executing Lark's
+runtime at all (start-up): the lexer's one pattern over the grammar's
+terminals, Lark's parse table as integers, and each rule's reduction (which of
+its children Lark's child filter keeps, and the builder method it calls). They
+are read from Lark's parser built from the generated module with bpcalc's own
+plugins (bpcalc.parse.lark_parser), not worked out a second time.
+
 Needs lark (`pip install lark`), which is a build and test dependency only.
 """
 from __future__ import annotations
@@ -29,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "bpcalc.lark"
 TARGET = ROOT / "bpcalc" / "lark_standalone.py"
+TABLES = ROOT / "bpcalc" / "lark_tables.py"
 
 HEADER = '''\
 # GENERATED FILE: do not edit. Regenerate with `python grammar/make_parser.py`
@@ -101,19 +110,63 @@ def generate() -> str:
     return HEADER.format(version=lark.__version__) + out.getvalue()
 
 
+TABLES_HEADER = '''\
+# GENERATED FILE: do not edit. Regenerate with `python grammar/make_parser.py`
+# (tests/test_parse.py fails when this file is stale).
+#
+# What bpcalc's parse loop (bpcalc/parse.py, _drive) reads from the LALR parser of
+# bpcalc/lark_standalone.py, as literals: no Lark runtime to execute at start-up.
+# PATTERN, FLAGS, IGNORE: the lexer's one pattern over the grammar's terminals.
+# ACTIONS: state -> terminal or rule name -> next state, or ~rule index to reduce by.
+# REDUCTIONS: rule index -> (size, rule name, what the reduction does; None: a goto).
+# START, END: the start state and the state after the start rule.
+'''
+
+
+def generate_tables(standalone: str) -> str:
+    """The text of bpcalc/lark_tables.py, from the text of bpcalc/lark_standalone.py."""
+    import types
+
+    sys.path.insert(0, str(ROOT))
+    from bpcalc.parse import lark_parser
+
+    module = sys.modules["lark_standalone_fresh"] = types.ModuleType("lark_standalone_fresh")
+    exec(compile(standalone, str(TARGET), "exec"), module.__dict__)  # the generated parser, as written above
+    parser = lark_parser(module)
+    lalr, lexer = parser.parser.parser, parser.parser.lexer
+    table = lalr._parse_table
+    lines = [
+        TABLES_HEADER,
+        f"PATTERN = {lexer.pattern.pattern!r}",
+        f"FLAGS = {lexer.pattern.flags & ~32!r}",  # without re.UNICODE, which re.compile adds to str patterns
+        f"IGNORE = {lexer.ignore!r}",
+        f"START = {table.start_states['start']!r}",
+        f"END = {table.end_states['start']!r}",
+        "ACTIONS = {",
+        *(f"    {state!r}: {row!r}," for state, row in lalr.actions.items()),
+        "}",
+        "REDUCTIONS = [",
+        *(f"    {reduction!r}," for reduction in lalr.reductions),
+        "]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     cli.add_argument("--check", action="store_true", help="exit 1 if bpcalc/lark_standalone.py is stale")
     args = cli.parse_args()
     text = generate()
+    texts = {TARGET: text, TABLES: generate_tables(text)}
     if args.check:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python grammar/make_parser.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)} ({len(text):,} characters)")
+        current = {path: path.read_text(encoding="utf-8") if path.exists() else "" for path in texts}
+        stale = [path for path, fresh in texts.items() if current[path] != fresh]
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is stale: run python grammar/make_parser.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, fresh in texts.items():
+        path.write_text(fresh, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)} ({len(fresh):,} characters)")
     return 0
 
 

@@ -460,6 +460,9 @@ def test_generated_parser_is_current():
     assert committed[committed.index(start) :] == fresh[fresh.index(start) :], stale
     if f'__version__ = "{lark.__version__}"' in committed:  # the same Lark: the whole file, byte for byte
         assert committed == fresh, stale
+    tables = (ROOT / "bpcalc" / "lark_tables.py").read_text(encoding="utf-8")
+    stale = "bpcalc/lark_tables.py is stale: run python grammar/make_parser.py"
+    assert tables == make_parser.generate_tables(committed), stale
 
 
 def test_no_lark_grammar_loading_or_cache_at_run_time(tmp_path):
@@ -520,8 +523,14 @@ def lark_parser():
     lark, reference = _lark_reference()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parse_module, "_get_parser", lambda: reference)
-        for name in ("UnexpectedInput", "UnexpectedCharacters", "UnexpectedToken"):
-            patch.setattr(parse_module, name, getattr(lark.exceptions, name))
+        names = ("UnexpectedInput", "UnexpectedCharacters", "UnexpectedToken")
+        errors = tuple(getattr(lark.exceptions, name) for name in names)
+        patch.setattr(parse_module, "_lark_errors", lambda: errors)
+
+        def no_fast_path(source):
+            raise parse_module._Retry  # every program goes to the (reference) Lark parser
+
+        patch.setattr(parse_module, "_parse_fast", no_fast_path)
         yield
 
 
@@ -718,3 +727,17 @@ def test_read_values_refuses_what_is_not_an_object(tmp_path, text, words):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=words):
         read_values(path)
+
+
+def test_a_program_parses_without_executing_lark_runtime():
+    # start-up (issue 16): the loop reads bpcalc/lark_tables.py; Lark's runtime is loaded for a syntax error only
+    code = (
+        "import sys, bpcalc\n"
+        "bpcalc.grad('q = (x+y)*z; [q, 2][0] + sin(x)', at='x=1,y=2,z=3')\n"
+        "print('bpcalc.lark_standalone' in sys.modules)\n"
+        "try:\n    bpcalc.grad('(x+', at='x=1')\nexcept bpcalc.BpcalcError as exc:\n    print(exc.column)\n"
+        "print('bpcalc.lark_standalone' in sys.modules)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["False", "4", "True"], out.stdout
