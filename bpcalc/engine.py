@@ -179,7 +179,7 @@ def forward(
                 continue  # a leaf
             inputs = node.inputs
             try:
-                if arrays is None and len(inputs) == 2:  # binary ops unrolled: the hot path, as in backward
+                if arrays is None and op.binary:  # binary ops unrolled: the hot path, as in backward
                     a, b = inputs
                     out = op.forward(values[a], values[b])
                     if wants[a] or wants[b]:
@@ -233,16 +233,15 @@ def backward(
     plain = replay is None and arrays is None and not upstream and steps is None and finite is None  # bpcalc.grad's
     visit = wants if replay is None else [row is not None for row in local_rows]  # replay: every recorded node
     with arrays.raising() if arrays is not None else nullcontext():
-        for i in range(n - 1, -1, -1):
-            if not visit[i]:
+        for i, node, go in zip(range(n - 1, -1, -1), reversed(nodes), reversed(visit)):
+            if not go:
                 continue
-            node = nodes[i]
             op = operation(node.op)
             if op is None:
                 continue  # a leaf
             inputs = node.inputs
             up = grads[i]
-            if plain and len(inputs) == 2 and op.kink is None:
+            if plain and op.binary and op.kink is None:
                 # The hot path, bpcalc.grad's binary ops unrolled: the general body below with its
                 # cases fixed (test_engine checks that the two agree to the last bit). The op
                 # table's facts spare the rule calls: add's and sub's locals are constants,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import INPUT_NAMES
@@ -41,6 +41,8 @@ class Op:
     # is made from the fact (not written out), and the reverse loop's hot path reads the fact
     # instead of calling a rule per input
     constant_local: tuple[float, ...] | None = None
+    # made from the entry, never given: a scalar op of two inputs, the passes' unrolled case
+    binary: bool = field(init=False, repr=False, compare=False, default=False)
     minus: bool = False  # it carries a minus sign a student may lose (−a, a − b)
     conventions: tuple[tuple[float, str], ...] = ()
     function: bool = True  # called as name(...); False for the infix and prefix operators
@@ -64,6 +66,7 @@ class Op:
             object.__setattr__(self, "local", tuple(_constant(v) for v in self.constant_local))
         elif not self.local and self.factors:
             object.__setattr__(self, "local", (_second_input, _first_input))
+        object.__setattr__(self, "binary", self.vjp is None and not self.variadic and len(self.local) == 2)
 
     @property
     def arity(self) -> int | None:
