@@ -74,17 +74,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=5, help="turns of then/now; each takes its best")
     parser.add_argument("--json", action="store_true", help="time the JSON writer instead of the passes")
+    parser.add_argument("--shapes", default=",".join(bench.SHAPES), help="which of bench.py's shapes")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    shapes = {name: bench.SHAPES[name] for name in args.shapes.split(",")}
     now = importlib.import_module("bpcalc.engine"), importlib.import_module("bpcalc.parse")
     with tempfile.TemporaryDirectory() as folder:
         then = revision(args.rev, Path(folder))
         gc.disable()
         if args.json:
-            json_rows(then, now, sizes, args.rounds)
+            json_rows(then, now, shapes, sizes, args.rounds)
             return
         print(f"{'shape':7} {'nodes':>8}   forward ns/node then → now        backward ns/node then → now")
-        for shape, make in bench.SHAPES.items():
+        for shape, make in shapes.items():
             for size in sizes:
                 source = make(size)
                 repeat = 5 if size <= 10_000 else 2
@@ -100,9 +102,9 @@ def main() -> None:
         gc.enable()
 
 
-def json_rows(then, now, sizes: list[int], rounds: int) -> None:
+def json_rows(then, now, shapes: dict, sizes: list[int], rounds: int) -> None:
     print(f"{'shape':7} {'nodes':>8}   JSON us/node then → now")
-    for shape, make in bench.SHAPES.items():
+    for shape, make in shapes.items():
         for size in sizes:
             source = make(size)
             repeat = 3 if size <= 10_000 else 1
