@@ -100,14 +100,16 @@ def _read_toml(text: str, path: str, *, repair: bool = False) -> dict[str, Any]:
         first = exc
     except RecursionError:
         raise AnswerError("not valid TOML: nested too deeply", path=path) from None
-    repaired = _repaired(text, first) if repair and len(text) <= REPAIR_CHARS else None
+    repaired = _repaired(text, first) if repair else None
     if repaired is None:
         raise AnswerError(f"not valid TOML: {first}", path=path) from None
     return repaired
 
 
 REPAIRS = 50  # lines of one answer file read as text; past it, the file is not an answer file
-REPAIR_CHARS = 100_000  # larger files are not repaired: each repair parses the file again
+# Each repair parses the file again: at most this many characters in all (a 2 KB file gets its
+# 50 repairs, a 100 KB one 10, a 1 MB one a single one), so a hostile file costs a few parses.
+REPAIR_CHARS = 1_000_000
 _TOML_LINE = re.compile(r"\(at line ([0-9]+), column [0-9]+\)$")
 
 
@@ -117,10 +119,11 @@ def _repaired(text: str, error: Exception) -> dict[str, Any] | None:
     tomllib = _tomllib()
     lines = text.split("\n")
     done: set[int] = set()
-    for _ in range(REPAIRS + 1):
+    most = min(REPAIRS, REPAIR_CHARS // max(1, len(text)))
+    for _ in range(most + 1):
         found = _TOML_LINE.search(str(error))
         n = int(found[1]) if found else 0
-        if not 0 < n <= len(lines) or n in done or len(done) == REPAIRS:
+        if not 0 < n <= len(lines) or n in done or len(done) == most:
             return None
         line = _as_text(lines[n - 1])
         if line is None:

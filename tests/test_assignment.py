@@ -930,3 +930,15 @@ def test_two_outputs_on_stdout_are_a_usage_error(folder, homework, args, named):
     result = invoke("grade", homework, folder / "alice.toml", *args)
     assert result.exit_code == 2 and result.stdout == ""
     assert f"error: {named} both ask for standard output ('-'), and only one output can go there" in result.stderr
+
+
+def test_a_long_toml_file_gets_fewer_lines_read_as_text(tmp_path):
+    # each line read as text parses the file again: 1,000,000 characters in all, 10 repairs of a ~95 KB file
+    path = tmp_path / "a.toml"
+    body = "".join(f"k{i} = {i}\n" for i in range(7500))
+    assert 90_000 < len(body) < 100_000
+    path.write_text(body + "".join(f"b{i} = abc\n" for i in range(10)), encoding="utf-8")
+    assert read_data(path)["b9"] == "abc"
+    path.write_text(body + "".join(f"b{i} = abc\n" for i in range(11)), encoding="utf-8")
+    with pytest.raises(AnswerError, match="not valid TOML"):
+        read_data(path)
