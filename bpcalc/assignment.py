@@ -26,7 +26,7 @@ from .check import (
 from .errors import AnswerError, BpcalcError, FileError, suggest
 from .files import inside, loads_json, read_text
 from .graph import Result
-from .text import clip
+from .text import clip, toml_string
 from .variants import IDENTITY_KEYS, RandomSpec, draw, parse_random, student_key
 
 ANSWER_SUFFIXES = (".toml", ".json")
@@ -162,8 +162,7 @@ def _as_text(line: str) -> str | None:
         return None
     if not value.startswith(("'", '"')):
         value = value.split("#", 1)[0].strip()  # a comment after the answer
-    # a TOML basic string: JSON's escapes are TOML's, and DEL must be escaped too
-    return f"{key} = " + json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    return f"{key} = {toml_string(value)}"
 
 
 def _unknown_keys(data: Mapping, known: Iterable[str], where: str, path: str) -> None:
