@@ -16,6 +16,7 @@ goes through here, so one set of rules holds everywhere:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -127,7 +128,38 @@ def loads_json(text: str):
             seen[key] = value
         return seen
 
-    return json.loads(text, parse_constant=no_constant, object_pairs_hook=no_duplicates)
+    data = json.loads(text, parse_constant=no_constant, object_pairs_hook=no_duplicates)
+    if _SURROGATE_ESCAPE.search(text) is not None:  # only an escape can make one: UTF-8 text holds none
+        _refuse_lone_surrogates(data)
+    return data
+
+
+# \uD800-\uDFFF: half of a pair that makes one character beyond U+FFFF; alone, no character at all.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(data) -> None:
+    """Raise ValueError at the first string (key or value) holding a lone surrogate: such text can be
+    neither shown nor written (as UTF-8 or any other encoding). One loop, no recursion."""
+    import json
+
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found is not None:
+                raise ValueError(
+                    f"the text {json.dumps(item)[:60]} holds {ascii(found.group())[1:-1]}, a lone surrogate, "
+                    "which is not a character: a \\uD800-\\uDFFF escape is one half of a pair "
+                    "(\\ud83d\\ude00 is one emoji); write the character itself, or remove the escape"
+                )
 
 
 # ---------------------------------------------------------------- writing

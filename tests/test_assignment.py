@@ -942,3 +942,17 @@ def test_a_long_toml_file_gets_fewer_lines_read_as_text(tmp_path):
     path.write_text(body + "".join(f"b{i} = abc\n" for i in range(11)), encoding="utf-8")
     with pytest.raises(AnswerError, match="not valid TOML"):
         read_data(path)
+
+
+@pytest.mark.parametrize("form", [[], ["--json"], ["--markdown"], ["--toml"]])
+def test_a_lone_surrogate_in_a_json_assignment_is_bad_input(tmp_path, form):
+    # "\ud800" is half of a surrogate pair: no character, and no encoding can write it, so every key
+    # format used to fail at write time (exit 74); it is refused when the assignment is read.
+    path = tmp_path / "hw.json"
+    path.write_text('{"title": "HW \\ud800", "problems": [{"expression": "x*y", "at": "x=1,y=2"}]}', encoding="utf-8")
+    with pytest.raises(AnswerError, match="lone surrogate"):
+        load_assignment(path)
+    result = invoke("key", path, *form)
+    assert result.exit_code == 2, result.output
+    assert "lone surrogate" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""

@@ -149,3 +149,17 @@ def test_inside(tmp_path):
     (tmp_path / "subs" / "ok.toml").write_text("")
     assert not files.inside(tmp_path / "subs" / "mine.toml", tmp_path / "subs")
     assert files.inside(tmp_path / "subs" / "ok.toml", tmp_path / "subs")
+
+
+@pytest.mark.parametrize(
+    "text", ['{"title": "HW \\ud800"}', '{"a\\udfff": 1}', '[["x", {"k": "\\uDC00 low first"}]]', '"\\ud83d"']
+)
+def test_loads_json_refuses_a_lone_surrogate(text):
+    # \uD800-\uDFFF alone is no character: no encoding writes it (str.encode("utf-8") raises).
+    with pytest.raises(ValueError, match="lone surrogate"):
+        files.loads_json(text)
+
+
+def test_loads_json_keeps_a_surrogate_pair_and_an_escaped_backslash():
+    # \ud83d\ude00 is U+1F600 (one character); "\\ud800" is a backslash and five letters.
+    assert files.loads_json('{"t": "\\ud83d\\ude00 \\\\ud800"}') == {"t": "\U0001f600 \\ud800"}

@@ -636,7 +636,17 @@ def test_an_encoding_that_cannot_show_the_output(encoding):
         _bpcalc(*HEADLINE, env={"PYTHONIOENCODING": encoding}), f"encoding ({encoding})", "PYTHONIOENCODING=utf-8"
     )
     json_run = _bpcalc(*HEADLINE, "--json", env={"PYTHONIOENCODING": encoding})
-    assert json_run.returncode == 0 and json.loads(json_run.stdout)["value"] == -12  # JSON is ASCII
+    assert json_run.returncode == 0 and json.loads(json_run.stdout)["value"] == -12  # JSON: UTF-8 whatever the locale
+
+
+@pytest.mark.parametrize("form", [["--json"], ["--format", "latex"]])
+def test_a_lone_surrogate_in_the_output_gets_no_advice_that_also_fails(form):
+    # The byte 0xff in a word is not UTF-8: Python's argv holds it as the lone surrogate U+DCFF, which
+    # no encoding writes, so neither PYTHONIOENCODING=utf-8 nor --json (UTF-8) would help.
+    run = _bpcalc("grad", "x # \udcff", "--at", "x=1", *form, env={"PYTHONIOENCODING": "utf-8"})
+    _one_line_io_error(run, "lone surrogate", "\\udcff")
+    err = run.stderr.decode("utf-8", "replace")
+    assert "PYTHONIOENCODING" not in err and "--json" not in err, err
 
 
 def test_the_exit_code_is_documented():

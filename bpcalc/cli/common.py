@@ -290,9 +290,16 @@ def io_fault(exc: OSError | UnicodeEncodeError) -> IOFault:
     """What an I/O failure means for the user, in one line."""
     if isinstance(exc, UnicodeEncodeError):
         char = exc.object[exc.start : exc.start + 1]
+        if "\ud800" <= char <= "\udfff":  # no encoding writes it: the only advice is where it came from
+            return IOFault(
+                f"the output holds {ascii(char)}, a lone surrogate, which is not a character and which no "
+                "encoding can write: it came from the input (a word on the command line that is not UTF-8, "
+                "or a \\uD800-\\uDFFF escape in a JSON file); write that text as UTF-8"
+            )
         return IOFault(
             f"the output holds {ascii(char)}, which standard output's encoding ({exc.encoding}) cannot show: "
-            "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or use --json, which is ASCII"
+            "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale), or use --json, which is written as UTF-8 "
+            "whatever the locale"
         )
     if isinstance(exc.strerror, str) and exc.strerror.endswith(" is closed"):  # see ClosedStream
         return IOFault(f"{exc.strerror}: bpcalc needs it open")
