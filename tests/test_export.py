@@ -275,3 +275,27 @@ def test_latex_handout_compiles(homework, tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / name).with_suffix(".pdf").stat().st_size > 1000
     assert '\\verb!sis_id = "S\\"1|2"!' in tex.decode()  # the id whole, as the student must copy it
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "# see ```code``` and ````four````\nq = x + y\nf = q * z  # ```",
+        # bpcalc's comment runs to the next \n, but CommonMark ends a line at a lone \r too (old Mac
+        # files): the comment's ``` is then a line of its own, which closed a ``` fence.
+        "q = x + y  # see\r```\rf = q * z\nf = q * z",
+    ],
+)
+def test_a_handout_fence_outlasts_the_backticks_of_a_comment(tmp_path, program):
+    # A comment holding ``` (or ````) must not close the sheet's code block: read back by a CommonMark
+    # parser (markdown-it-py, which Rich uses), the block holds the program whole, and nothing else.
+    from markdown_it import MarkdownIt
+
+    path = tmp_path / "hw.toml"
+    toml_text = program.replace("\r", "\\r").replace("\n", "\\n")
+    path.write_text(f'[[problems]]\nprogram = "{toml_text}"\nat = "x=1, y=2, z=3"\n', encoding="utf-8")
+    assignment = load_assignment(path)
+    made, _ = make_variants(assignment, n=1)
+    ((_, text),) = exporters()["markdown"](assignment, made).items()
+    blocks = [t for t in MarkdownIt("commonmark").parse(text.decode()) if t.type == "fence"]
+    assert [b.content.replace("\n", "") for b in blocks] == [program.replace("\r", "").replace("\n", "")]

@@ -32,6 +32,8 @@ def _points(value: float) -> str:
 
 
 def markdown_sheet(variant: Variant) -> str:
+    from ..render.check_text import code_fence
+
     a = variant.assignment
     lines = [f"# {a.title}", ""]
     if variant.student:
@@ -39,7 +41,9 @@ def markdown_sheet(variant: Variant) -> str:
     lines += [f"Put this line at the top of your answer file: `{identity_line(variant)}`", ""]
     for p in a.problems:
         lines += [f"## Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})", ""]
-        lines += ["```", p.source.strip(), "```", ""]
+        source = p.source.strip()
+        fence = code_fence(source.split("\n"))
+        lines += [fence, source, fence, ""]
         if p.at:
             lines += [f"at {point_text(p)}", ""]
         lines += ["Give: " + ", ".join(_asked(p)), ""]

@@ -185,7 +185,7 @@ def key_markdown(assignment: Assignment, digits: int = 6) -> str:
         lines += [f"{visible(heading)} ({points} point{'s' if problem.points != 1 else ''})", ""]
         source = program_lines(problem.source)
         if len(source) > 1:
-            fence = "`" * max(3, _longest_run(source, "`") + 1)  # a comment's ``` cannot close the block
+            fence = code_fence(source)
             lines += [fence, *source, fence, ""]
         else:
             lines += [_code_span(source[0] if source else ""), ""]
@@ -196,6 +196,12 @@ def key_markdown(assignment: Assignment, digits: int = 6) -> str:
             lines.append(f"| {ask.label} | {number(value, digits)} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def code_fence(lines: list[str]) -> str:
+    """The fence of a Markdown code block holding `lines`: longer than any run of backticks in them
+    (CommonMark), so that a comment's ``` cannot close the block; at least three."""
+    return "`" * max(3, _longest_run(lines, "`") + 1)
 
 
 def _longest_run(lines: list[str], char: str) -> int:
