@@ -151,6 +151,9 @@ def _scalar_nodes(
             pieces.append(_entry(result, i, names, row, text))
             continue
         template, order = form
+        if not inputs:  # a leaf: no inputs, locals or formulas to join
+            pieces.append(template % (i, names[i], "", node.start, node.end, text(value), text(grad), ""))
+            continue
         pieces.append(template % (
             i, names[i], ",".join(map(str, inputs)), node.start, node.end, text(value), text(grad),
             ",".join(map(text, row)), *map(name, map(inputs.__getitem__, order)),
