@@ -621,8 +621,10 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
     # log(sigmoid(x)) and log(softplus(x)) at x = -800: fuse them, unless the program named
     # the inner value (then it is a node the user asked for).
     for node in nodes:
-        inner = nodes[node.inputs[0]] if node.op == "log" else None
-        if inner is not None and inner.op in FUSED_LOGS and not inner.named:
+        if node.op != "log":
+            continue
+        inner = nodes[node.inputs[0]]
+        if inner.op in FUSED_LOGS and not inner.named:
             node.op, node.inputs = FUSED_LOGS[inner.op], inner.inputs
             notices.append(
                 Notice("fused", f"'{source[node.start : node.end]}' is computed as {node.op}, which stays finite")
@@ -635,14 +637,19 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
         if keep[i]:
             for j in nodes[i].inputs:
                 keep[j] = 1
-    new_id = [-1] * (output + 1)
-    kept: list[Node] = []
-    for i in range(output + 1):
-        if keep[i]:
-            node = nodes[i]
-            node.inputs = tuple(new_id[j] for j in node.inputs)
-            new_id[i] = len(kept)
-            kept.append(node)
+    new_id: list[int] | range
+    if keep.count(0):  # some nodes are not used: drop them and renumber the rest
+        new_id = [-1] * (output + 1)
+        kept: list[Node] = []
+        for i in range(output + 1):
+            if keep[i]:
+                node = nodes[i]
+                node.inputs = tuple(new_id[j] for j in node.inputs)
+                new_id[i] = len(kept)
+                kept.append(node)
+    else:  # every node up to the output is used (most programs): the ids stay
+        new_id = range(output + 1)
+        kept = nodes[: output + 1]
 
     live_names = {}
     for name, i in names.items():
