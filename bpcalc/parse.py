@@ -100,29 +100,23 @@ class _Builder:
 
     # Operators
 
-    def add(self, children):
-        a, b = children
-        return self._node("add", (a[0], b[0]), a[1], b[2])
+    def _binary(op: str):  # type: ignore[misc]  # makes a method, below
+        def reduce(self, children):
+            # (a, b), or (a, minus, b) for sub, whose MINUS token Lark keeps; one call per node
+            a, b = children[0], children[-1]
+            nodes = self.nodes
+            nodes.append(Node(op, (a[0], b[0]), "", a[1], b[2]))
+            return len(nodes) - 1, a[1], b[2]
 
-    def sub(self, children):
-        a, _minus, b = children
-        return self._node("sub", (a[0], b[0]), a[1], b[2])
+        reduce.__name__ = op
+        return reduce
 
-    def mul(self, children):
-        a, b = children
-        return self._node("mul", (a[0], b[0]), a[1], b[2])
-
-    def div(self, children):
-        a, b = children
-        return self._node("div", (a[0], b[0]), a[1], b[2])
-
-    def pow(self, children):
-        a, b = children
-        return self._node("pow", (a[0], b[0]), a[1], b[2])
-
-    def matmul(self, children):
-        a, b = children
-        return self._node("matmul", (a[0], b[0]), a[1], b[2])
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    div = _binary("div")
+    pow = _binary("pow")
+    matmul = _binary("matmul")
 
     def array(self, children):
         lbracket, *items, rbracket = children
@@ -370,22 +364,20 @@ def _drive(tokens, actions: dict, rules: list, through: dict, end: int, states: 
                     top = through[key] = _pass_through(actions, rules, *key)
                 states[-1] = top
                 continue
-            if pick is not None:  # the children picked from the stack, in C
-                value = callback(pick(values))
-                del states[-size:]
-                del values[-size:]
-                values.append(value)
-            elif size:
-                children = values[-size:]
-                del states[-size:]
-                del values[-size:]
-                values.append(callback(children))
+            if size:  # the value takes the place of the children, the goto's state that of their states
+                value = callback(values[-size:] if pick is None else pick(values))  # picked in C
+                if size > 1:
+                    del states[1 - size :]
+                    del values[1 - size :]
+                values[-1] = value
+                top = actions[states[-2]][origin]
+                states[-1] = top
             else:
                 values.append(callback([]))
-            top = actions[states[-1]][origin]
+                top = actions[top][origin]
+                states.append(top)
             if top == end:
                 return values[-1]
-            states.append(top)
     raise AssertionError("the parse table has no end")  # pragma: no cover
 
 
