@@ -123,6 +123,12 @@ def pullback(
     return tuple(locals_), tuple(contributions)
 
 
+def kink_count(op: Op, args: list) -> tuple[int, int]:
+    """At how many of its elements an element-wise op's inputs are at its kink, and of how many."""
+    kinks = _elementwise(op.kink, args, bool)
+    return int(np.count_nonzero(kinks)), int(np.size(kinks))
+
+
 def _elementwise(rule, args: list, kind=float):
     """A scalar rule applied to every element, broadcasting as NumPy does: one table, one meaning."""
     return np.frompyfunc(rule, len(args), 1)(*args).astype(kind)

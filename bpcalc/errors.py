@@ -1,7 +1,7 @@
 """bpcalc's errors, each carrying its data, and the exit codes they map to."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
@@ -241,10 +241,18 @@ def math_error(graph: Any, i: int, values: Sequence, reason: str) -> MathError:
 TIE_SPLIT = "--tie split: 1/2 to each input"  # the rule a max/min tie follows under --tie split, in words
 
 
-def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, count: int = 1, size: int = 1) -> Notice:
-    """The warning for node i evaluated at its op's kink (at `count` of `size` elements for arrays)."""
+def kink_notice(
+    graph: Any, i: int, op: Any, values: Sequence, split: bool, count: int = 1, size: int = 1,
+    *, head: str | None = None, ref: Callable[[int], str] | None = None,
+) -> Notice:
+    """The warning for node i evaluated at its op's kink (at `count` of `size` elements for arrays).
+
+    `head` names node i where the message starts (its label and text, n3 = max(a, b), by default)
+    and `ref` a node after ∂ (its label): check names unnamed nodes by their source text instead.
+    """
     nodes = graph.nodes
     node = nodes[i]
+    name = ref if ref is not None else (lambda k: nodes[k].label)
     args = [values[j] for j in node.inputs]
     if any(getattr(a, "ndim", 0) for a in args):  # element-wise on arrays
         where = f"at {count} of its {size} element{'s' if size > 1 else ''}"
@@ -256,11 +264,12 @@ def kink_notice(graph: Any, i: int, op: Any, values: Sequence, split: bool, coun
     sides = ""
     if op.one_sided is not None:
         sides = "; " + ", ".join(
-            f"∂{node.label}/∂{nodes[j].label} is {below:g} from below and {above:g} from above"
+            f"∂{name(i)}/∂{name(j)} is {below:g} from below and {above:g} from above"
             for j, (below, above) in zip(node.inputs, op.one_sided)
             if nodes[j].op != "const"
         )
-    message = f"{node.label} = {graph.text(i, 60)} is at a kink ({where}{sides}); {rule}"
+    start = head if head is not None else f"{node.label} = {graph.text(i, 60)}"
+    message = f"{start} is at a kink ({where}{sides}); {rule}"
     return Notice("kink", message, i, op.one_sided)
 
 
