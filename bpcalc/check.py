@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property, partial
 from itertools import product
 from typing import Any, cast
 
 from .engine import backward, tangents
-from .errors import AnswerError, InputError, suggest
+from .errors import AnswerError, InputError, Notice, kink_notice, suggest
 from .graph import CONST, VAR, Graph, Result
 from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS
 from .parse import split_outside_brackets
@@ -528,6 +529,35 @@ class Check:
     def roots(self) -> list[Row]:
         """Every wrong answer that later wrong answers follow from, in backprop order."""
         return [row for row in self.rows if row.root]
+
+    @cached_property
+    def warnings(self) -> list[Notice]:
+        """The run's warnings as check shows them: kinks name unnamed nodes as the student wrote them."""
+        return named_warnings(self.result)
+
+
+def named_warnings(result: Result) -> list[Notice]:
+    """The result's warnings, each kink at or next to an unnamed node said again with that node's
+    source text (max(a, b) is at a kink …; ∂max(a, b)/∂a …) where the engine says n3."""
+    graph = result.graph
+    found = []
+    for notice in result.warnings:
+        i = notice.node
+        op = OPERATIONS.get(graph.nodes[i].op) if notice.kind == "kink" and i is not None else None
+        if op is None or i is None or all(has_name(graph, k) for k in (i, *graph.nodes[i].inputs)):
+            found.append(notice)
+            continue
+        args = [result.values[j] for j in graph.nodes[i].inputs]
+        count, size = 1, 1
+        if any(getattr(a, "ndim", 0) for a in args):
+            from .arrays import kink_count  # NumPy: the values are arrays already
+
+            count, size = kink_count(op, args)
+        split = result.tie == "split" and op.tie_split is not None
+        head = None if has_name(graph, i) else written(graph, i)
+        ref = partial(written_ref, graph)
+        found.append(kink_notice(graph, i, op, result.values, split, count, size, head=head, ref=ref))
+    return found
 
 
 def order(asks: Iterable[Ask]) -> list[Ask]:

@@ -1125,3 +1125,60 @@ def test_cli_an_unreadable_answer_shows_its_control_characters():
     result = invoke("check", "x*y", "--at", "x=2,y=3", "--expect", "df/dx=\x1b[31mred")
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout and "\\x1b[31mred" in result.stdout
+
+
+# ---------------------------------------------------------------- kink warnings as the student wrote them
+
+RELU_KINK = (  # written out from the README's rule: an unnamed node by its source text, after ∂ in brackets
+    "relu(x*y) is at a kink (its input is 0; ∂relu(x*y)/∂(x*y) is 0 from below and 1 from above); "
+    "relu'(0) = 0, as in the course, PyTorch and JAX"
+)
+
+
+def test_a_kink_warning_names_unnamed_nodes_by_their_text():
+    result = check("q = relu(x*y) + 1", "x=0,y=1", "q=1")
+    assert [w.message for w in result.warnings] == [RELU_KINK]
+    assert [w.node for w in result.warnings] == [3]  # x, y, x*y, relu(x*y): the same node id as grad --json
+    (entry,) = check_dict(result)["warnings"]
+    assert entry["message"] == RELU_KINK and entry["one_sided"] == [[0.0, 1.0]]
+
+
+def test_a_kink_warning_names_the_unnamed_input_of_a_named_max():
+    result = check("f = max(x*y, z)", "x=1,y=2,z=2", "f=2", tie="split")
+    (warning,) = result.warnings
+    assert warning.message == (
+        "f = max(x*y, z) is at a kink (its inputs tie at 2; ∂f/∂(x*y) is 0 from below and 1 from above, "
+        "∂f/∂z is 0 from below and 1 from above); --tie split: 1/2 to each input"
+    )
+
+
+def test_a_kink_warning_on_array_elements_names_the_node_by_its_text():
+    pytest.importorskip("numpy")
+    # relu(w*2) at w = [0, 1, 0]: its input w*2 = [0, 2, 0] is 0 at 2 of its 3 elements
+    result = check("f = sum(relu(w * 2))", {"w": [0.0, 1.0, 0.0]}, "f=2")
+    (warning,) = result.warnings
+    assert warning.message.startswith(
+        "relu(w * 2) is at a kink (at 2 of its 3 elements; ∂relu(w * 2)/∂(w * 2) is 0 from below and 1 from above)"
+    )
+
+
+def test_a_kink_warning_between_named_nodes_is_the_engines():
+    # every node named: nothing to rename, so check says what grad says, byte for byte
+    expr, at = "m = 1 - w*phi*y; f = max(0, m)", "w=1,phi=1,y=1"
+    result = check(expr, at, "f=0")
+    assert [w.message for w in result.warnings] == [w.message for w in bpcalc.grad(expr, at).warnings]
+    assert result.warnings[0].message.startswith("f = max(0, m) is at a kink (its inputs tie at 0; ∂f/∂m is 0")
+
+
+def test_cli_check_warns_with_source_text_and_grad_keeps_its_labels():
+    args = ("q = relu(x*y) + 1", "--at", "x=0,y=1")
+    checked = invoke("check", *args, "--expect", "q=1")
+    assert checked.exit_code == 0 and checked.stderr == f"warning: {RELU_KINK}\n"
+    data = json.loads(invoke("check", *args, "--expect", "q=1", "--json").stdout)
+    assert [w["message"] for w in data["warnings"]] == [RELU_KINK]
+    # grad, graph and gradcheck show n1, n2 in their tables: their warnings keep those labels
+    graded = invoke("grad", *args)
+    assert graded.stderr == (
+        "warning: n2 = relu(x*y) is at a kink (its input is 0; ∂n2/∂n1 is 0 from below and 1 from above); "
+        "relu'(0) = 0, as in the course, PyTorch and JAX\n"
+    )

@@ -147,7 +147,7 @@ def check_answers(
     from ..check import check as run_check
 
     checked = run_check(source, at, items, tolerance=Tolerance(**settings), tie=tie or "indicator")
-    warn(checked.result.warnings)
+    warn(checked.warnings)
     if json_out:
         from ..render.check_json import check_dict, dumps
 

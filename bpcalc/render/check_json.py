@@ -74,7 +74,7 @@ def check_dict(check: Check) -> dict[str, Any]:
         "summary": check_summary(check),
         "rows": [row_dict(row) for row in check.rows],
         "notes": list(check.notes),
-        "warnings": [warning(w) for w in result.warnings],
+        "warnings": [warning(w) for w in check.warnings],
     }
 
 
