@@ -956,3 +956,17 @@ def test_a_lone_surrogate_in_a_json_assignment_is_bad_input(tmp_path, form):
     assert result.exit_code == 2, result.output
     assert "lone surrogate" in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_cli_check_assignment_with_a_typo_reports_every_answer(homework, tmp_path):
+    path = tmp_path / "ann.toml"
+    path.write_text(TYPOS, encoding="utf-8")
+    result = invoke("check", "--assignment", homework, "--answers", path)
+    assert result.exit_code == 1, result.stderr  # some answers wrong; was 2, "not valid TOML"
+    text = " ".join(result.stdout.split())
+    assert "∂f/∂x -4,0 -4 wrong The answer for df/dx, '-4,0', is not a number: write -4.0" in text
+    assert "Ann: 9 of 11 points" in text
+    data = json.loads(invoke("check", "--assignment", homework, "--answers", path, "--json").stdout)
+    assert data["score"] == 9 and data["error"] is None
+    rows = {r["asked"]: r for r in data["problems"][0]["rows"]}
+    assert rows["df/dy"]["given"] == "abc" and rows["df/dy"]["diagnoses"][0]["kind"] == "unreadable"
