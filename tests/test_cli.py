@@ -575,6 +575,21 @@ def test_a_stray_name_value_word_gets_the_point_hint(args):
         assert "quote the expression" not in stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "word", "hint"),
+    [
+        (["x=1,y=2"], "x=1,y=2", "--at x=1,y=2"),  # --at forgotten: the whole point is the stray word
+        (["--at", "x=1", "y=2,w=[1,2]"], "y=2,w=[1,2]", "--at y=2,w=[1,2]"),
+    ],
+)
+def test_a_stray_word_of_several_items_gets_the_point_hint(args, word, hint):
+    # It used to get "one expression expected ... quote the expression: bpcalc grad "x*y x=1,y=2"".
+    for code, stdout, stderr in run_both("grad", "x*y", *args):
+        assert code == 2 and stdout == ""
+        assert f"'{word}' looks like part of the point" in stderr and hint in stderr, stderr
+        assert "quote the expression" not in stderr
+
+
 def test_every_install_hint_works_today():
     # issue 10 item 23: bpcalc is not on the package index, so `pip install "bpcalc[graph]"` fails
     root = Path(__file__).resolve().parent.parent

@@ -135,6 +135,14 @@ MAX_WARNINGS = 20  # on stderr; the JSON has every one
 _POINT_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^=\s]+")
 
 
+def _point_like(word: str) -> bool:
+    """Whether a word reads as items of a point: y=2, or x=1,y=2 (--at forgotten), w=[1,2] included."""
+    first, *rest = word.strip(" ,").split(",")
+    return _POINT_ITEM.fullmatch(first) is not None and all(
+        _POINT_ITEM.fullmatch(piece.strip()) or "=" not in piece for piece in rest
+    )
+
+
 def read_source(
     words: Sequence[str] | None, file: Path | None, *, command: str | None = None, options: Iterable[str] | None = None
 ) -> str:
@@ -158,7 +166,7 @@ def read_source(
                 f'put the options first: bpcalc {command} {option} ... -- "{(words or [""])[0]}" '
                 f"(an expression that starts with a minus sign also works without --)",
             )
-    stray = [w for w in (words or ())[1:] if _POINT_ITEM.fullmatch(w.strip(" ,"))]
+    stray = [w for w in (words or ())[1:] if _point_like(w)]
     if stray:  # --at x=1 y=2: the shell split the point at a space
         items = ",".join(w.strip(" ,") for w in stray)
         raise InputError(
