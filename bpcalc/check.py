@@ -214,9 +214,12 @@ def resolve(key: str, graph: Graph, *, path: str | None = None) -> Ask:
     if match:
         kind, name, out = GRAD, match["name"], match["out"] or ""
         if out not in OUTPUT_ALIASES and out != output:
+            fixed = name if name in known else suggest(name, known)  # dL/dW for w: the hint says df/dw
+            if fixed is None:  # the name is wrong too: its error, whose hint writes d{output}/d...
+                raise _unknown(text, kind, name, graph, path)
             raise AnswerError(
                 f"'{clip(text)}': the output is called '{output}', not '{clip(out)}'",
-                f"write d{output}/d{name} (or d/d{name}) for the gradient of the output",
+                f"write d{output}/d{fixed} (or d/d{fixed}) for the gradient of the output",
                 path=path, item=text,
             )
     elif _VALUE_KEY.fullmatch(text):

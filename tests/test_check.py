@@ -92,6 +92,20 @@ def test_a_gradient_of_another_output_is_an_error():
     assert "dL/dx" in info.value.hint
 
 
+def test_a_wrong_output_and_a_wrong_case_get_one_hint_that_works():
+    # issue 10 item 11: dL/dW for w*x (output f) used to be told "write df/dW", which fails again.
+    graph = parse("w*x")
+    with pytest.raises(AnswerError, match="the output is called 'f', not 'L'") as info:
+        resolve("dL/dW", graph)
+    assert "write df/dw (or d/dw)" in info.value.hint
+    assert resolve("df/dw", graph).name == "w"  # what the hint says is accepted
+    with pytest.raises(AnswerError, match="no variable or named value 'qq'") as info:
+        resolve("dL/dqq", graph)  # no name to suggest: the name's own error, not "write df/dqq"
+    with pytest.raises(AnswerError, match="unnamed sub-expression 'log[(]p[)]'") as info:
+        resolve("dL/dn1", parse("log(p)*x"))
+    assert "then answer df/d" in info.value.hint
+
+
 def test_an_unknown_name_suggests_the_nearest():
     with pytest.raises(AnswerError, match="no variable or named value 'qq'") as info:
         resolve("df/dqq", parse(HEADLINE))
