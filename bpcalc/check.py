@@ -21,8 +21,8 @@ from functools import cached_property, partial
 from itertools import product
 from typing import Any, cast
 
-from .engine import backward, tangents
-from .errors import AnswerError, InputError, Notice, kink_notice, suggest
+from .engine import backward, forward, tangents
+from .errors import AnswerError, InputError, MathError, Notice, kink_notice, suggest
 from .graph import CONST, VAR, Graph, Result
 from .ops import CONSTANTS, INPUT_NAMES, OPERATIONS
 from .parse import split_outside_brackets
@@ -762,65 +762,142 @@ def _diagnose(result: Result, rows: list[Row], tolerance: Tolerance) -> None:
     )
     bp = _Pass(result) if replayable else None
     wrong_grads: dict[int, float] = {}  # the student's wrong gradients, by node
-    wrong_values: dict[int, float] = {}
+    known: dict[int, float] = {}  # the values answered as the student used them: their number if wrong, else right
     world_local: dict[tuple[int, int], float] = {}
     earlier: list[Row] = []
     for row in rows:
-        if row.verdict == "wrong" and not is_unreadable(row):  # an unreadable answer has its diagnosis already
-            if row.ask.kind == VALUE:
-                row.diagnoses = _sign(row.given, row.right, tolerance)
-                if isinstance(row.given, float) and row.ask.node not in wrong_values:
-                    wrong_values[row.ask.node] = row.given
-                    if bp is not None:
-                        world_local = _world_locals(bp, wrong_values)
-            elif bp is not None and isinstance(row.given, float):
-                row.diagnoses = diagnoses(Context(bp, row, tolerance, world_local, wrong_grads, earlier))
-                wrong_grads.setdefault(row.ask.node, row.given)
-            else:
-                row.diagnoses = _sign(row.given, row.right, tolerance)
+        wrong = row.verdict == "wrong" and not is_unreadable(row)  # an unreadable answer has its diagnosis already
+        if row.ask.kind == VALUE:
+            if wrong:
+                row.diagnoses = _value_diagnoses(bp, row, tolerance, known, earlier)
+            if isinstance(row.given, float) and row.verdict != "missing" and row.ask.node not in known:
+                known[row.ask.node] = row.given if wrong else row.right
+                if bp is not None and any(r.ask.kind == VALUE for r in earlier + [row] * wrong):
+                    world_local = _world_locals(bp, known)  # (no wrong value yet: every local is the engine's)
+        elif wrong and bp is not None and isinstance(row.given, float):
+            row.diagnoses = diagnoses(Context(bp, row, tolerance, world_local, wrong_grads, earlier, known))
+            wrong_grads.setdefault(row.ask.node, row.given)
+        elif wrong:
+            row.diagnoses = _sign(row.given, row.right, tolerance)
+        if wrong:
             earlier.append(row)
     if bp is not None:
-        _mark_roots(bp, rows, tolerance, wrong_values, wrong_grads)
+        _mark_roots(bp, rows, tolerance, known, wrong_grads)
+
+
+def _wrong_values(rows: Iterable[Row]) -> list[int]:
+    """The nodes of the wrong values among these rows."""
+    return [row.ask.node for row in rows if row.ask.kind == VALUE and row.verdict == "wrong"]
+
+
+def _value_diagnoses(
+    bp: _Pass | None, row: Row, tolerance: Tolerance, known: Mapping[int, float], earlier: list[Row]
+) -> list[Diagnosis]:
+    """A wrong value: carried when it is what the student's own earlier values give (the forward
+    pass again with their numbers, through the nodes they did not answer), else a sign lost."""
+    j = row.ask.node
+    if bp is not None and isinstance(row.given, float):
+        others = {i: v for i, v in known.items() if i != j}
+        expected = _student_values(bp, others)[j]
+        if agrees(row.given, expected, tolerance) and not agrees(expected, row.right, tolerance):
+            sources = _sources(bp.nodes, [j], others)
+            return [_carried([r for r in earlier if r.ask.kind == VALUE and r.ask.node in sources], expected)]
+    return _sign(row.given, row.right, tolerance)
+
+
+def _carried(causes: list[Row], expected: float) -> Diagnosis:
+    """The diagnosis of a number that follows from the student's earlier answers `causes`."""
+    shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
+    yours = "your answer" if len(causes) == 1 else "your answers"
+    return Diagnosis("carried", f"follows from {yours} {shown}: this step itself is right", expected)
+
+
+def _sources(nodes: list, starts: Iterable[int], known: Mapping[int, Any]) -> set[int]:
+    """The answered nodes that the values at `starts` are made from, through nodes not answered
+    (a start that is answered is its own source); a stack, not recursion."""
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = list(starts)
+    while stack:
+        k = stack.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if k in known:
+            found.add(k)
+        else:
+            stack.extend(nodes[k].inputs)
+    return found
+
+
+def _student_values(bp: _Pass, fixed: Mapping[int, float]) -> list[float]:
+    """Every node's value as the student's own numbers make it: the engine's forward pass again,
+    on a copy of the graph in which each answered node is a leaf holding their number. A value
+    their numbers leave undefined (the log of their negative value) is nan, as is all made from it."""
+    graph = bp.graph
+    values = list(bp.result.values)
+    nodes = list(graph.nodes)
+    for i, value in fixed.items():
+        nodes[i] = replace(nodes[i], op=CONST, inputs=(), literal=value)
+        values[i] = value
+    if not fixed:
+        return values
+    while True:  # each failure makes the failing node and all made from it leaves: it ends
+        try:
+            forward(replace(graph, nodes=nodes), values, bytearray(len(nodes)))
+            return values
+        except MathError as exc:
+            bad = {exc.node}
+            for i in range(exc.node, len(nodes)):
+                if i in bad or any(j in bad for j in nodes[i].inputs):
+                    bad.add(i)
+                    nodes[i] = replace(nodes[i], op=CONST, inputs=(), literal=math.nan)
+                    values[i] = math.nan
 
 
 def _mark_roots(
     bp: _Pass,
     rows: list[Row],
     tolerance: Tolerance,
-    wrong_values: Mapping[int, float],
+    known: Mapping[int, float],
     wrong_grads: Mapping[int, float],
 ) -> None:
     """Mark the wrong answers that later wrong answers follow from, through the graph.
 
     The followers are the errors carried down (their numbers are what the student's own
-    earlier answers give). The reverse pass is replayed with the other wrong answers only,
-    the followers' numbers left to follow: a follower follows from r when it is what that
-    replay gives, and no longer is once r's wrong number is taken out. A mistake with a
-    diagnosis of its own that no later answer needs is no root; without followers there is none.
+    earlier answers give), values and gradients alike. Both passes are replayed with the other
+    answers only, the followers' numbers left to follow: a follower follows from r when it is
+    what that replay gives, and no longer is once r's wrong number is taken out. A mistake with
+    a diagnosis of its own that no later answer needs is no root; without followers there is none.
     """
     followers = [row for row in rows if any(d.kind == "carried" for d in row.diagnoses)]
     if not followers:
         return
-    carried = {row.ask.node for row in followers}
+    values = {i: v for i, v in known.items() if i not in _wrong_values(followers)}
+    carried = {row.ask.node for row in followers if row.ask.kind == GRAD}
     grads = {i: g for i, g in wrong_grads.items() if i not in carried}
-    world_local = _world_locals(bp, wrong_values)
-    sums = bp.replay(world_local, grads)[0]
-    followers = [s for s in followers if agrees(s.given, sums[s.ask.node], tolerance)]
+
+    def world(values: Mapping[int, float], grads: Mapping[int, float]) -> dict[str, list[float]]:
+        """Each node's value and gradient as these answers of the student's make them."""
+        return {VALUE: _student_values(bp, values), GRAD: bp.replay(_world_locals(bp, values), grads)[0]}
+
+    def follows(s: Row, made: dict[str, list[float]]) -> bool:
+        return agrees(s.given, made[s.ask.kind][s.ask.node], tolerance)
+
+    everything = world(values, grads)
+    followers = [s for s in followers if follows(s, everything)]
     position = {id(row): k for k, row in enumerate(rows)}
     for r in rows:
         node = r.ask.node
-        if r.ask.kind == VALUE and wrong_values.get(node) is r.given:
-            values = {i: v for i, v in wrong_values.items() if i != node}
-            without = bp.replay(_world_locals(bp, values), grads)[0]
-        elif r.ask.kind == GRAD and node in grads and grads[node] is r.given:
-            without = bp.replay(world_local, {i: g for i, g in grads.items() if i != node})[0]
+        if r.verdict != "wrong":
+            continue
+        if r.ask.kind == VALUE and values.get(node) is r.given:
+            without = world({i: v for i, v in values.items() if i != node}, grads)
+        elif r.ask.kind == GRAD and grads.get(node) is r.given:
+            without = world(values, {i: g for i, g in grads.items() if i != node})
         else:
-            continue  # right, a follower, or a second answer for a node (the first one is carried)
-        r.explains = [
-            s.ask
-            for s in followers
-            if position[id(s)] > position[id(r)] and not agrees(s.given, without[s.ask.node], tolerance)
-        ]
+            continue  # a follower, or a second answer for a node (the first one is carried)
+        r.explains = [s.ask for s in followers if position[id(s)] > position[id(r)] and not follows(s, without)]
         r.root = bool(r.explains)
 
 
@@ -843,21 +920,22 @@ def _shape(shape: tuple) -> str:
     return f"{article} {'×'.join(map(str, shape))} {'matrix' if len(shape) == 2 else 'array'}"
 
 
-def _world_locals(bp: _Pass, wrong_values: Mapping[int, float]) -> dict[tuple[int, int], float]:
-    """Locals as the student's own wrong values make them (∂(a·b)/∂a with their b)."""
+def _world_locals(bp: _Pass, known: Mapping[int, float]) -> dict[tuple[int, int], float]:
+    """Locals as the student's own values make them (∂(a·b)/∂a with their b), their numbers
+    carried forward through the nodes they did not answer (sin(q*z)'s local with their q)."""
     result, nodes = bp.result, bp.nodes
+    world = _student_values(bp, known)
     changed: dict[tuple[int, int], float] = {}
     for i, row in enumerate(bp.rows):
         if row is None:
             continue
         node = nodes[i]
-        if i not in wrong_values and not any(j in wrong_values for j in node.inputs):
-            continue
+        if all(world[k] == result.values[k] for k in (i, *node.inputs)):
+            continue  # the student's numbers are the right ones here (nan, undefined, differs from all)
         op = OPERATIONS.get(node.op)
-        if op is None:
-            continue
-        out = wrong_values.get(i, result.values[i])
-        args = [wrong_values.get(j, result.values[j]) for j in node.inputs]
+        out, args = world[i], [world[j] for j in node.inputs]
+        if op is None or math.isnan(out) or any(math.isnan(a) for a in args):
+            continue  # undefined in the student's world: the recorded local stays
         for p, local in enumerate(row):
             if local is None:
                 continue
@@ -885,6 +963,7 @@ class Context:
     world_local: Mapping[tuple[int, int], float]  # the locals with the student's wrong values put in
     wrong_grads: Mapping[int, float]  # the student's wrong gradients, by node
     earlier: list[Row]
+    known: Mapping[int, float] = field(default_factory=dict)  # the values answered, as the student used them
     expected: float = 0.0  # j's gradient in the student's world: what this step should have given
     passed: list[float] = field(default_factory=list)  # what each node passed down (its upstream)
     into: list[float] = field(default_factory=list)  # how far j's gradient moves per unit of a node's sum
@@ -924,18 +1003,35 @@ def carried(c: Context) -> Diagnosis | None:
     if agrees(c.expected, row.right, c.tolerance) or not agrees(row.given, c.expected, c.tolerance):
         return None
     relevant = {*c.scope, row.ask.node}
+    # the values that changed a local on the way, through the nodes the student did not answer
+    world = _student_values(c.bp, c.known)
+    made_from = [k for i, p in c.steps if (i, p) in c.world_local for k in _moving(c.bp, i, p, world)]
+    sources = _sources(nodes, made_from, c.known)
     causes = [
         r
         for r in c.earlier
-        if (r.ask.kind == GRAD and r.ask.node in relevant)
-        or (
-            r.ask.kind == VALUE
-            and (r.ask.node in c.step_nodes or any(r.ask.node in nodes[i].inputs for i in c.step_nodes))
-        )
+        if (r.ask.kind == GRAD and r.ask.node in relevant) or (r.ask.kind == VALUE and r.ask.node in sources)
     ]
-    shown = " and ".join(f"{r.ask.label} = {_num(r.given)}" for r in causes) or "earlier answers"
-    yours = "your answer" if len(causes) == 1 else "your answers"
-    return Diagnosis("carried", f"follows from {yours} {shown}: this step itself is right", c.expected)
+    return _carried(causes, c.expected)
+
+
+def _moving(bp: _Pass, i: int, p: int, world: list[float]) -> list[int]:
+    """The nodes among i and its inputs whose value in the student's world moves the local (i, p):
+    put back to the right value one at a time, the local is the recorded one again."""
+    node, values = bp.nodes[i], bp.result.values
+    op = OPERATIONS[node.op]
+    here = [i, *node.inputs]
+    changed = [(m, k) for m, k in enumerate(here) if world[k] != values[k]]
+    found = []
+    for m, k in changed:
+        numbers = [values[n] if q == m else world[n] for q, n in enumerate(here)]
+        try:
+            back = op.local[p](*numbers) == cast(tuple, bp.rows[i])[p]
+        except (ArithmeticError, ValueError):
+            back = True  # cannot tell: counted
+        if back:
+            found.append(k)
+    return found or [k for _, k in changed]  # none alone: all of them together
 
 
 def fanout(c: Context) -> Diagnosis | None:

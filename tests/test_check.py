@@ -1196,3 +1196,64 @@ def test_cli_check_warns_with_source_text_and_grad_keeps_its_labels():
         "warning: n2 = relu(x*y) is at a kink (its input is 0; ∂n2/∂n1 is 0 from below and 1 from above); "
         "relu'(0) = 0, as in the course, PyTorch and JAX\n"
     )
+
+
+# ---------------------------------------------------------------- wrong values that follow from wrong values
+
+
+def test_a_value_that_follows_from_a_wrong_value_is_carried_and_the_value_is_its_root():
+    # q = x + y = 3 and f = q*z = -12 at z = -4; with the student's q = 4, f = 4·(-4) = -16: that step is right
+    result = check(HEADLINE, HEADLINE_AT, "q=4, f=-16")
+    assert kinds(result, "f") == ["carried"]
+    assert row(result, "f").diagnoses[0].message == "follows from your answer q = 4: this step itself is right"
+    assert row(result, "f").diagnoses[0].value == -16
+    assert labels(r.ask for r in result.roots) == ["q"] and labels(row(result, "q").explains) == ["f"]
+    text = to_text(check_report(result), width=120)
+    assert "q is the likely root of the errors after it." in text
+
+
+def test_a_value_carried_through_an_unnamed_node():
+    # f = (q*z) + 1: right 3·(-4) + 1 = -11; from the student's q = 4, 4·(-4) + 1 = -15
+    result = check("q = x + y; f = (q*z) + 1", HEADLINE_AT, "q=4, f=-15")
+    assert kinds(result, "f") == ["carried"] and "your answer q = 4" in row(result, "f").diagnoses[0].message
+    assert labels(r.ask for r in result.roots) == ["q"]
+
+
+def test_a_chain_of_values_has_one_root():
+    # r = q*z = -12 from q = 3; f = r + 1. With q = 4: r = -16 (carried), f = -15 follows from r = -16
+    result = check("q = x + y; r = q*z; f = r + 1", HEADLINE_AT, "q=4, r=-16, f=-15")
+    assert kinds(result, "r") == ["carried"] and kinds(result, "f") == ["carried"]
+    assert "your answer r = -16" in row(result, "f").diagnoses[0].message
+    assert labels(r.ask for r in result.roots) == ["q"] and labels(row(result, "q").explains) == ["r", "f"]
+
+
+@pytest.mark.parametrize("answers", ["q=4, f=-20", "q=3, f=-16", "q=4, f=-12.5"])
+def test_independent_value_mistakes_have_no_root(answers):
+    # f = -20 and -12.5 are not 4·(-4) = -16; with q right, -16 follows from nothing the student wrote
+    result = check(HEADLINE, HEADLINE_AT, answers)
+    assert row(result, "f").verdict == "wrong" and "carried" not in kinds(result, "f")
+    assert result.roots == []
+
+
+def test_a_gradient_follows_from_a_wrong_value_through_an_unnamed_node():
+    # f = sin(q*z): ∂f/∂z = cos(q*z)·q. With the student's q = 4 both factors move: cos(-16)·4 = -3.8306
+    # (the right one is cos(-12)·3 = 2.5316); the unnamed q*z takes their q too
+    given = math.cos(4 * -4) * 4
+    result = check("q = x + y; f = sin(q*z)", HEADLINE_AT, {"q": 4, "df/dz": given})
+    assert kinds(result, "∂f/∂z") == ["carried"]
+    assert "your answer q = 4" in row(result, "∂f/∂z").diagnoses[0].message
+    assert labels(r.ask for r in result.roots) == ["q"] and labels(row(result, "q").explains) == ["∂f/∂z"]
+
+
+def test_a_gradient_names_the_value_its_local_is_made_of():
+    # ∂f/∂z = q: with q = 4 and f = -16 it follows from q, not from f (f's value is in no local on the way)
+    result = check(HEADLINE, HEADLINE_AT, "q=4, f=-16, df/dz=4")
+    assert row(result, "∂f/∂z").diagnoses[0].message == "follows from your answer q = 4: this step itself is right"
+    assert labels(row(result, "q").explains) == ["f", "∂f/∂z"]
+
+
+def test_a_value_undefined_in_the_students_world_is_no_error():
+    # log of the student's q = -1 is undefined: nothing follows from it, and the check still reports
+    result = check("q = x + y; f = log(q) + y", "x=1,y=2", "q=-1, f=3, df/dq=-1")
+    assert [r.verdict for r in result.rows] == ["wrong", "wrong", "wrong"]
+    assert "carried" not in kinds(result, "f")
