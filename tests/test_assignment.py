@@ -502,7 +502,7 @@ def test_key_renderers_and_a_full_marks_round_trip(homework, tmp_path):
     assert answers == {"q": 3, "f": -12, "df/dz": 3, "df/dq": -4, "df/dy": -4, "df/dx": -4}
     md = key_markdown(hw)
     assert md.startswith("# Homework 3: answer key\n")
-    assert "## Problem 1: the (x+y)*z graph (6 points)" in md and "| ∂f/∂z | 3 |" in md
+    assert "## Problem 1: the (x+y)\\*z graph (6 points)" in md and "| ∂`f`/∂`z` | 3 |" in md
     assert "```\na = x*x\nf = a + x\n```" in md
     text = to_text(key_report(hw))
     assert "Problem 2: hinge loss (3 points)" in text and "∂f/∂w" in text
@@ -591,6 +591,58 @@ def test_a_program_with_windows_line_ends_is_shown_as_lines(tmp_path):
     path.write_text(json.dumps({"problems": [{"program": "a = x*x\r\nf = a + x\r\n", "at": "x=3"}]}))
     assert "a = x*x\nf = a + x\nat x = 3\n" in invoke("key", path).stdout
     assert "```\na = x*x\nf = a + x\n```" in invoke("key", path, "--markdown").stdout
+
+
+# ---------------------------------------------------------------- the key's Markdown: names as code, kinks stated
+
+MD_HINGE = """title = "Homework *3* _w_"
+tie = "{tie}"
+
+[[problems]]
+id = "hinge"
+title = "The _hinge_ at its **kink**"
+expression = "max(0, 1 - w_1*x_2*y)"
+at = {{ w_1 = 1, x_2 = 1, y = 1 }}
+ask = ["f", "df/dw_1", "df/dy"]
+
+[[problems]]
+id = "smooth"
+program = "_w_ = x*y\\nf = _w_ * x_2"
+at = {{ x = 2, y = 3, x_2 = 4 }}
+ask = ["_w_", "df/d_w_", "df/dx"]
+"""
+
+
+@pytest.mark.parametrize("tie, grad", [("indicator", "0"), ("split", "-0.5")])
+def test_key_markdown_names_are_code_and_an_answer_at_a_kink_states_its_convention(tmp_path, tie, grad):
+    """A CommonMark parser (markdown-it-py, Rich's) reads no emphasis into the key's names or titles; the
+    gradients through the hinge's kink are marked and the kink's warning (the engine's) is quoted."""
+    markdown_it = pytest.importorskip("markdown_it")
+    path = tmp_path / "hw.toml"
+    path.write_text(MD_HINGE.format(tie=tie), encoding="utf-8")
+    result = invoke("key", path, "--markdown")
+    assert result.exit_code == 0, result.stderr
+    html = markdown_it.MarkdownIt("commonmark").enable("table").render(result.stdout)
+    assert "<em>" not in html and "<strong>" not in html
+    assert "<h1>Homework *3* _w_: answer key</h1>" in html
+    assert "<h2>Problem hinge: The _hinge_ at its **kink** (3 points)</h2>" in html
+    assert "<p>at <code>w_1</code> = 1, <code>x_2</code> = 1, <code>y</code> = 1</p>" in html
+    assert "<code>max(0, 1 - w_1*x_2*y)</code>" in html
+    # At w_1 = x_2 = y = 1 the hinge's inputs tie (1 - 1 = 0): the indicator rule gives ∂f/∂w_1 = 0, the
+    # split ½·(-x_2·y) = -0.5; f = 0 is a value, the same either way, and is not marked.
+    assert "<td><code>f</code></td>\n<td>0</td>" in html
+    assert f"<td>∂<code>f</code>/∂<code>w_1</code></td>\n<td>{grad} (kink 1)</td>" in html
+    assert f"<td>∂<code>f</code>/∂<code>y</code></td>\n<td>{grad} (kink 1)</td>" in html
+    hinge, smooth = html.split("<h2>Problem smooth")
+    notice = next(w.message for w in load_assignment(path).problems[0].result.warnings if w.kind == "kink")
+    assert f"<li>{notice}</li>" in hinge.replace("&gt;", ">")  # the engine's warning, quoted whole
+    assert ("--tie split: 1/2 to each input" in notice) == (tie == "split")
+    assert ("Computed with --tie split" in hinge) == (tie == "split")
+    # the smooth problem: no kink, no marks; _w_ as code (was *w* in a name cell)
+    assert "kink" not in smooth.lower() and "<td><code>_w_</code></td>\n<td>6</td>" in smooth
+    assert "<td>∂<code>f</code>/∂<code>_w_</code></td>\n<td>4</td>" in smooth  # ∂f/∂_w_ = x_2 = 4
+    assert "<pre><code>_w_ = x*y\nf = _w_ * x_2\n</code></pre>" in smooth
+
 
 
 def test_json_keeps_the_program_as_written(tmp_path):

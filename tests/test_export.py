@@ -254,8 +254,8 @@ def test_handouts(homework):
     assert name == "Lovelace_Ada.md"
     text = text.decode()
     z = made[0].assignment.problems[0].at["z"]
-    assert 'id = "101"' in text and f"at x = -2, y = 5, z = {int(z)}" in text
-    assert "Give: q, f, ∂f/∂z, ∂f/∂x" in text
+    assert '`id = "101"`' in text and f"at `x` = -2, `y` = 5, `z` = {int(z)}" in text
+    assert "Give: `q`, `f`, ∂`f`/∂`z`, ∂`f`/∂`x`" in text
     tex = exporters()["latex"](homework, made)["Lovelace_Ada.tex"].decode()
     assert tex.startswith("\\documentclass{article}") and tex.rstrip().endswith("\\end{document}")
     assert "\\begin{verbatim}\nq = x + y; f = q * z\n\\end{verbatim}" in tex
@@ -299,3 +299,27 @@ def test_a_handout_fence_outlasts_the_backticks_of_a_comment(tmp_path, program):
     ((_, text),) = exporters()["markdown"](assignment, made).items()
     blocks = [t for t in MarkdownIt("commonmark").parse(text.decode()) if t.type == "fence"]
     assert [b.content.replace("\n", "") for b in blocks] == [program.replace("\r", "").replace("\n", "")]
+
+
+def test_a_markdown_handout_shows_names_titles_and_the_program_as_written(tmp_path):
+    """CommonMark (markdown-it-py, Rich's parser) reads no emphasis into a sheet's names, titles or student:
+    `_w_` and `w_1*x_2` stay as written (they were *w* and w<em>1*x</em>2)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    path = tmp_path / "hw.toml"
+    path.write_text(
+        'title = "Homework *3* _w_"\n[[problems]]\nid = "a_b_"\ntitle = "The **hinge**"\n'
+        'program = "_w_ = w_1*x_2\\nf = max(0, 1 - _w_)"\nat = { w_1 = 0.5, x_2 = 3 }\n'
+        'ask = ["_w_", "df/dw_1", "df/d_w_"]\n',
+        encoding="utf-8",
+    )
+    homework = load_assignment(path)
+    made, _ = make_variants(homework, students=[Student(1, name="_Ada_ *L*", id="1`01")])
+    ((_, text),) = exporters()["markdown"](homework, made).items()
+    html = markdown_it.MarkdownIt("commonmark").render(text.decode())
+    assert "<em>" not in html and "<strong>" not in html
+    assert "<h1>Homework *3* _w_</h1>" in html and "<p>For _Ada_ *L*.</p>" in html
+    assert "<h2>Problem a_b_: The **hinge** (3 points)</h2>" in html
+    assert "<code>id = &quot;1`01&quot;</code>" in html  # the id whole: a backtick in it does not end the span
+    assert "<pre><code>_w_ = w_1*x_2\nf = max(0, 1 - _w_)\n</code></pre>" in html
+    assert "<p>at <code>w_1</code> = 0.5, <code>x_2</code> = 3</p>" in html
+    assert "<p>Give: <code>_w_</code>, ∂<code>f</code>/∂<code>_w_</code>, ∂<code>f</code>/∂<code>w_1</code></p>" in html

@@ -58,6 +58,12 @@ def test_forward_lines():
         ("phi_2", "\\phi_{2}"),
         ("loss", "\\mathit{loss}"),
         ("x_hat", "x_{\\mathit{hat}}"),
+        # an underscore with nothing before or after it: the name whole (was an empty base \\mathit{}_{...},
+        # and w_ lost its underscore, so that it read as w)
+        ("_w_", "\\mathit{\\_w\\_}"),
+        ("_w", "\\mathit{\\_w}"),
+        ("w_", "\\mathit{w\\_}"),
+        ("_", "\\mathit{\\_}"),
     ],
 )
 def test_names(label, shown):

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from ..check import order
 from ..text import toml_string
-from . import exact, point_text, unique_slugs
+from . import exact, unique_slugs
 
 if TYPE_CHECKING:
-    from ..assignment import Assignment, Problem
+    from ..assignment import Assignment
     from . import Variant
 
 
@@ -21,10 +21,6 @@ def identity_line(variant: Variant) -> str:
     return f"{field} = {toml_string(variant.key)}"
 
 
-def _asked(problem: Problem) -> list[str]:
-    return [ask.label for ask in order(problem.asks)]
-
-
 def _points(value: float) -> str:
     from ..render.check_text import score_text
 
@@ -32,21 +28,22 @@ def _points(value: float) -> str:
 
 
 def markdown_sheet(variant: Variant) -> str:
-    from ..render.check_text import code_fence
+    """A variant's sheet as Markdown: names and the program as code, the title and headings escaped."""
+    from ..render.check_text import ask_markdown
+    from ..render.markdown import code, code_block, prose
 
     a = variant.assignment
-    lines = [f"# {a.title}", ""]
+    lines = [f"# {prose(a.title)}", ""]
     if variant.student:
-        lines += [f"For {variant.student}.", ""]
-    lines += [f"Put this line at the top of your answer file: `{identity_line(variant)}`", ""]
+        lines += [f"For {prose(variant.student)}.", ""]
+    lines += [f"Put this line at the top of your answer file: {code(identity_line(variant))}", ""]
     for p in a.problems:
-        lines += [f"## Problem {p.id}" + (f": {p.title}" if p.title else "") + f" ({_points(p.points)})", ""]
-        source = p.source.strip()
-        fence = code_fence(source.split("\n"))
-        lines += [fence, source, fence, ""]
+        heading = f"Problem {p.id}" + (f": {p.title}" if p.title else "")
+        lines += [f"## {prose(heading)} ({_points(p.points)})", ""]
+        lines += [*code_block(p.source.strip().split("\n")), ""]
         if p.at:
-            lines += [f"at {point_text(p)}", ""]
-        lines += ["Give: " + ", ".join(_asked(p)), ""]
+            lines += ["at " + ", ".join(f"{code(k)} = {prose(exact(v))}" for k, v in p.at.items()), ""]
+        lines += ["Give: " + ", ".join(ask_markdown(ask) for ask in order(p.asks)), ""]
     return "\n".join(lines)
 
 

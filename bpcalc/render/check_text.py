@@ -177,48 +177,47 @@ def grades_csv(graded: Iterable[Graded], assignment: Assignment) -> str:
 
 
 def key_markdown(assignment: Assignment, digits: int = 6) -> str:
-    """The answer key as Markdown: a section and a table per problem."""
-    lines = [f"# {visible(assignment.title)}: answer key", ""]  # a heading is one line
+    """The answer key as Markdown: a section and a table per problem; an answer taken at a kink is
+    marked (kink N) and the problem's kinks are noted under its table, as grad --format markdown does."""
+    from . import markdown
+    from . import rows as tables_of
+
+    lines = [f"# {markdown.prose(visible(assignment.title))}: answer key", ""]  # a heading is one line
     for problem in assignment.problems:
-        heading = f"## Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
+        heading = f"Problem {problem.id}" + (f": {problem.title}" if problem.title else "")
         points = score_text(problem.points)
-        lines += [f"{visible(heading)} ({points} point{'s' if problem.points != 1 else ''})", ""]
+        lines += [f"## {markdown.prose(visible(heading))} ({points} point{'s' if problem.points != 1 else ''})", ""]
         source = program_lines(problem.source)
         if len(source) > 1:
-            fence = code_fence(source)
-            lines += [fence, *source, fence, ""]
+            lines += [*markdown.code_block(source), ""]
         else:
-            lines += [_code_span(source[0] if source else ""), ""]
+            lines += [markdown.code(source[0] if source else ""), ""]
         if problem.at:
-            lines += [f"at {point_text(problem.at, digits)}", ""]
+            lines += [f"at {point_markdown(problem.at, digits)}", ""]
         lines += ["| asked | answer |", "|---|---|"]
+        found = tables_of.kinks(problem.result)
         for ask, value in key_rows(problem):
-            lines.append(f"| {ask.label} | {number(value, digits)} |")
+            kinks = tables_of.gradient_kinks(problem.result, ask.node, found) if ask.kind != "value" else []
+            shown = number(value, digits) + (f" ({tables_of.mark(kinks)})" if kinks else "")
+            lines.append(f"| {ask_markdown(ask)} | {shown} |")
         lines.append("")
+        if found:  # (a problem with no kink needs no word on --tie split)
+            lines += [markdown.kink_notes(problem.result, tables_of.ANSWER_KINKS_NOTE)]
     return "\n".join(lines)
 
 
-def code_fence(lines: list[str]) -> str:
-    """The fence of a Markdown code block holding `lines`: longer than any run of backticks in them
-    (CommonMark), so that a comment's ``` cannot close the block; at least three."""
-    return "`" * max(3, _longest_run(lines, "`") + 1)
+def ask_markdown(ask) -> str:
+    """An asked item for Markdown, its names as code spans: `q`, ∂`f`/∂`q`."""
+    from .markdown import code, partial
+
+    return code(ask.name) if ask.kind == "value" else partial(ask.output, ask.name)
 
 
-def _longest_run(lines: list[str], char: str) -> int:
-    longest = 0
-    for line in lines:
-        run = 0
-        for c in line:
-            run = run + 1 if c == char else 0
-            longest = max(longest, run)
-    return longest
+def point_markdown(at: dict, digits: int = 6) -> str:
+    """A point for Markdown: each name a code span, each number as the tables write it."""
+    from .markdown import code, prose
 
-
-def _code_span(text: str) -> str:
-    """`text` as Markdown inline code: delimited by more backticks than it holds in a row (CommonMark)."""
-    ticks = "`" * (_longest_run([text], "`") + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
+    return ", ".join(f"{code(name)} = {prose(number(value, digits))}" for name, value in at.items())
 
 
 def key_rows(problem):

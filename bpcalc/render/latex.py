@@ -124,8 +124,13 @@ def _is_array(value) -> bool:
 
 
 def name(label: str) -> str:
-    """A label in math mode: w1 as w_{1}, w1_2 as w_{1,2}, phi_2 as \\phi_{2}, loss as \\mathit{loss}."""
-    base, _, sub = label.partition("_")
+    """A label in math mode: w1 as w_{1}, w1_2 as w_{1,2}, phi_2 as \\phi_{2}, loss as \\mathit{loss}.
+
+    A name whose underscore has nothing before or after it (_w_, w_) is no subscript: it is
+    shown whole, \\mathit{\\_w\\_}, rather than as an empty base or with the underscore lost."""
+    base, sep, sub = label.partition("_")
+    if sep and (not base or not sub):
+        return "\\mathit{" + text(label) + "}"
     subs = [sub] if sub else []
     m = re.fullmatch(r"([A-Za-z]+?)(\d+)", base)
     if m:

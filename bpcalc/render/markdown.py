@@ -28,12 +28,28 @@ def prose(text: str) -> str:
     return _ACTIVE.sub(r"\\\1", text.replace("\n", " "))
 
 
+def _longest_ticks(text: str) -> int:
+    return max((len(run) for run in _TICKS.findall(text)), default=0)
+
+
 def code(text: str) -> str:
     """A code span: fenced with one backtick more than the longest run inside, padded when it holds one."""
-    longest = max((len(run) for run in _TICKS.findall(text)), default=0)
+    longest = _longest_ticks(text)
     fence = "`" * (longest + 1)
     pad = " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def code_block(lines: list[str]) -> list[str]:
+    """A fenced code block: its fence (three backticks at least) longer than any run of them inside
+    (CommonMark), so that a comment's ``` cannot close it."""
+    fence = "`" * max(3, max((_longest_ticks(line) for line in lines), default=0) + 1)
+    return [fence, *lines, fence]
+
+
+def partial(top: str, bottom: str) -> str:
+    """∂top/∂bottom with the names as code spans: ∂`f`/∂`w_1`."""
+    return f"∂{code(top)}/∂{code(bottom)}"
 
 
 def _cell(text: str, code_cell: bool, names: bool = False) -> str:
@@ -76,15 +92,17 @@ def table(t: tables_of.Table, marks: dict[int, str] | None = None) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def kink_notes(result: Result) -> str:
-    """The kinks' warnings, numbered as the marks, and the tie rule under --tie split; '' when neither applies."""
+def kink_notes(result: Result, lead: str = tables_of.KINKS_NOTE) -> str:
+    """The kinks' warnings, numbered as the marks, and the tie rule under --tie split; '' when neither applies.
+
+    `lead` is the sentence that says what the marks stand beside (rows.KINKS_NOTE: the local derivatives)."""
     found = tables_of.kinks(result)
     tie = tables_of.tie_note(result)
     if not found and not tie:
         return ""
     lines = ["### Kinks", ""]
     if found:
-        lines += [prose(tables_of.KINKS_NOTE), ""]
+        lines += [prose(lead), ""]
         lines += [f"{kink.number}. {prose(kink.message)}" for kink in found.values()]
     if tie:
         lines += ([""] if found else []) + [prose(tie)]

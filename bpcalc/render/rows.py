@@ -179,10 +179,16 @@ def summary(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> Table:
 # derivatives, the convention used) under the tables, numbered as the marks.
 
 
-KINKS_NOTE = (
-    "A local derivative marked kink N is taken where the function is not differentiable: "
-    "its number is the one that the convention named below gives."
-)
+def kinks_note(what: str) -> str:
+    """The sentence above a document's kink notes: what the marks stand beside ('A local derivative', 'An answer')."""
+    return (
+        f"{what} marked kink N is taken where the function is not differentiable: "
+        "its number is the one that the convention named below gives."
+    )
+
+
+KINKS_NOTE = kinks_note("A local derivative")
+ANSWER_KINKS_NOTE = kinks_note("An answer")  # an answer key's: the gradients that pass through a kink
 
 
 class Kink(NamedTuple):
@@ -218,6 +224,21 @@ def backward_marks(table: Table, found: dict[int, Kink]) -> dict[int, str]:
         if key is not None and key[1] is not None and key[0] in found:
             marks[k] = mark([found[key[0]].number])
     return marks
+
+
+def gradient_kinks(result: Result, node: int, found: dict[int, Kink]) -> list[int]:
+    """The numbers of the kinks whose local derivatives enter ∂out/∂node: the kink nodes above `node`
+    (those that use it, directly or through others), in the notes' order. A loop over the nodes, no recursion."""
+    nodes = result.graph.nodes
+    above = bytearray(len(nodes))
+    above[node] = 1
+    hit = []
+    for i in range(node + 1, len(nodes)):
+        if any(above[j] for j in nodes[i].inputs):
+            above[i] = 1
+            if i in found:
+                hit.append(found[i].number)
+    return sorted(hit)
 
 
 def tables(result: Result, digits: int = 6, max_rows: int = MAX_ROWS) -> list[Table]:
