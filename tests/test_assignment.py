@@ -1022,3 +1022,17 @@ def test_cli_check_assignment_with_a_typo_reports_every_answer(homework, tmp_pat
     assert data["score"] == 9 and data["error"] is None
     rows = {r["asked"]: r for r in data["problems"][0]["rows"]}
     assert rows["df/dy"]["given"] == "abc" and rows["df/dy"]["diagnoses"][0]["kind"] == "unreadable"
+
+
+def test_an_assignments_check_json_names_a_kink_by_source_text(tmp_path):
+    # relu(x*y) at x = 0 is at its kink; the node is unnamed, so check's JSON says its text, not n2
+    hw_path = tmp_path / "hw.toml"
+    hw_path.write_text("[[problems]]\nexpression = 'q = relu(x*y) + 1'\nat = 'x=0,y=1'\n", encoding="utf-8")
+    hw = load_assignment(hw_path)
+    path = tmp_path / "s.toml"
+    path.write_text("q = 1\n", encoding="utf-8")
+    (problem,) = graded_dict(check_submission(hw, read_submission(path, hw)))["problems"]
+    assert [w["message"] for w in problem["warnings"]] == [
+        "relu(x*y) is at a kink (its input is 0; ∂relu(x*y)/∂(x*y) is 0 from below and 1 from above); "
+        "relu'(0) = 0, as in the course, PyTorch and JAX"
+    ]
