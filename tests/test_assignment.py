@@ -645,6 +645,23 @@ def test_key_markdown_names_are_code_and_an_answer_at_a_kink_states_its_conventi
 
 
 
+def test_key_markdown_marks_only_the_gradients_whose_chain_rule_passes_a_kink(tmp_path):
+    # q = relu(x) at x = 0 is a kink. ∂f/∂q = y = 3 takes no local of relu (q is the kink itself, not
+    # below it): unmarked. ∂f/∂x = y·relu'(0) goes through it, and through abs at 0: both kinks.
+    # ∂f/∂y = q + |x| = 0 takes no kink's local either.
+    path = tmp_path / "hw.toml"
+    path.write_text(
+        '[[problems]]\nprogram = "q = relu(x)\\nf = (q + abs(x)) * y"\nat = "x=0, y=3"\n'
+        'ask = ["q", "df/dq", "df/dx", "df/dy"]\n',
+        encoding="utf-8",
+    )
+    md = invoke("key", path, "--markdown").stdout
+    assert "| `q` | 0 |\n" in md and "| ∂`f`/∂`q` | 3 |\n" in md and "| ∂`f`/∂`y` | 0 |\n" in md
+    assert "| ∂`f`/∂`x` | 0 (kinks 1, 2) |\n" in md  # relu'(0) = 0 and abs'(0) = 0: 3·0 + 3·0
+    items = [line for line in md.splitlines() if line[:3] in ("1. ", "2. ")]
+    assert len(items) == 2 and "abs(x)" in items[0] and "q = relu(x)" in items[1]  # numbered from the output back
+
+
 def test_json_keeps_the_program_as_written(tmp_path):
     hw = _hostile(tmp_path, "HW")
     assert json.loads(invoke("key", hw, "--json").stdout)["problems"][1]["expression"] == PROGRAM
