@@ -19,6 +19,7 @@ from .check import (
     Tolerance,
     answer_items,
     compare,
+    evaluate,
     read_answer,
     resolve,
     wrt_for,
@@ -322,7 +323,6 @@ def load_assignment(
 def _problem(
     entry: Mapping, n: int, defaults: Mapping, path: str, tolerance: Mapping | None, tie: str | None, seed: str = ""
 ) -> Problem:
-    from .engine import run
     from .parse import parse, parse_point
 
     problem_id = str(entry.get("id", n))
@@ -358,7 +358,7 @@ def _problem(
                         f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name
                     )
         result = (
-            run(graph, at, wrt=wrt_for(graph, asks, at), tie=tie or settings.get("tie", "indicator"))
+            evaluate(graph, at, asks, tie or settings.get("tie", "indicator"))
             if spec is None
             else None
         )

@@ -203,6 +203,14 @@ def test_json_assignment(tmp_path):
     assert load_assignment(path).problems[0].result.value == 6
 
 
+def test_an_assignment_asking_only_a_defined_gradient_loads(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text('[[problems]]\nexpression = "x^n"\nat = "x=-2, n=3"\nask = ["df/dx"]\n', encoding="utf-8")
+    from bpcalc.render.check_text import key_rows
+
+    assert [(a.label, v) for a, v in key_rows(load_assignment(path).problems[0])] == [("∂f/∂x", 12)]
+
+
 # ---------------------------------------------------------------- files
 
 

@@ -23,7 +23,7 @@ from bpcalc.check import (
     rounded,
 )
 from bpcalc.cli import app
-from bpcalc.errors import AnswerError, ExitCode, InputError
+from bpcalc.errors import AnswerError, ExitCode, InputError, MathError
 from bpcalc.parse import parse
 from bpcalc.render.check_json import check_dict
 from bpcalc.render.check_table import check_report, to_text
@@ -1257,3 +1257,15 @@ def test_a_value_undefined_in_the_students_world_is_no_error():
     result = check("q = x + y; f = log(q) + y", "x=1,y=2", "q=-1, f=3, df/dq=-1")
     assert [r.verdict for r in result.rows] == ["wrong", "wrong", "wrong"]
     assert "carried" not in kinds(result, "f")
+
+
+def test_an_undefined_gradient_nobody_asked_for_does_not_refuse_the_check():
+    # issue 10 item 4, for check: x^n at x = -2, n = 3. ∂f/∂n = x^n·log(x) needs log(-2), but only
+    # ∂f/∂x = n·x^(n-1) = 3·4 = 12 is asked (by hand), so the answers are checked, not refused (exit 3).
+    from bpcalc.check import check as run_check
+
+    checked = run_check("x^n", "x=-2,n=3", "f=-8, df/dx=-12")
+    assert [(r.ask.label, r.right, r.verdict) for r in checked.rows] == [("f", -8, "right"), ("∂f/∂x", 12, "wrong")]
+    with pytest.raises(MathError, match="log"):
+        run_check("x^n", "x=-2,n=3", "df/dn=1")  # asked: still undefined
+
