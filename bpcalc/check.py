@@ -602,6 +602,13 @@ def evaluate(graph: Graph, point: Mapping[str, Any], asks: Iterable[Ask], tie: s
     from .engine import run
 
     asks = list(asks)
+    for ask in asks:
+        if ask.kind == GRAD and ask.name in CONSTANTS and ask.name not in point:  # as grad --wrt pi says
+            raise AnswerError(
+                f"'{ask.label}': {ask.name} is the constant {CONSTANTS[ask.name]!r}, and a constant has no gradient",
+                f"to differentiate by it, give it a value: --at {ask.name}={CONSTANTS[ask.name]!r}",
+                item=ask.label,
+            )
     wrt = wrt_for(graph, asks, point)
     try:
         return run(graph, point, wrt=wrt, tie=tie)

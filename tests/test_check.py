@@ -1269,3 +1269,14 @@ def test_an_undefined_gradient_nobody_asked_for_does_not_refuse_the_check():
     with pytest.raises(MathError, match="log"):
         run_check("x^n", "x=-2,n=3", "df/dn=1")  # asked: still undefined
 
+
+
+def test_the_gradient_of_the_constant_pi_is_refused_as_grad_wrt_refuses_it():
+    # issue 10 item 18, for check: df/dpi was "wrong, right 0" though pi has no gradient at all;
+    # given a value, pi is a variable: ∂(pi*x)/∂pi = x = 2 by hand.
+    from bpcalc.check import check as run_check
+
+    with pytest.raises(AnswerError, match="pi is the constant 3.14159") as info:
+        run_check("pi*x", "x=2", "df/dpi=2")
+    assert "--at pi=" in info.value.hint
+    assert [(r.right, r.verdict) for r in run_check("pi*x", "x=2,pi=3", "df/dpi=2").rows] == [(2, "right")]
