@@ -357,11 +357,10 @@ def _problem(
                     raise AnswerError(
                         f"{where}random: nonzero names '{name}', which the program does not", path=path, item=name
                     )
-        result = (
-            evaluate(graph, at, asks, tie or settings.get("tie", "indicator"))
-            if spec is None
-            else None
-        )
+        try:
+            result = evaluate(graph, at, asks, tie or settings.get("tie", "indicator")) if spec is None else None
+        except AnswerError as exc:  # an ask the graph cannot answer (df/dpi): this file and problem
+            raise AnswerError(f"{where}{exc.reason}", exc.hint, path=path, item=exc.item) from None
     except AnswerError:
         raise
     except BpcalcError as exc:

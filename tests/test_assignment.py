@@ -211,6 +211,15 @@ def test_an_assignment_asking_only_a_defined_gradient_loads(tmp_path):
     assert [(a.label, v) for a, v in key_rows(load_assignment(path).problems[0])] == [("∂f/∂x", 12)]
 
 
+
+def test_an_ask_for_the_gradient_of_pi_names_the_file_and_problem(tmp_path):
+    path = tmp_path / "hw.toml"
+    path.write_text('[[problems]]\nexpression = "pi*x"\nat = "x=2"\nask = ["df/dpi"]\n', encoding="utf-8")
+    with pytest.raises(AnswerError, match="problem 1: '∂f/∂pi': pi is the constant") as info:
+        load_assignment(path)
+    assert info.value.path == str(path)
+
+
 # ---------------------------------------------------------------- files
 
 
