@@ -598,7 +598,8 @@ def wrt_for(graph: Graph, asks: Iterable[Ask], point: Mapping[str, Any] = _NO_PO
 
 def evaluate(graph: Graph, point: Mapping[str, Any], asks: Iterable[Ask], tie: str = "indicator") -> Result:
     """The pass that checking needs: every gradient (the diagnoses compare with them all), or, when one
-    that was not asked is undefined (x^n at x = -2: ∂f/∂n needs log(-2)), only the asked ones."""
+    that was not asked is undefined (x^n at x = -2: ∂f/∂n needs log(-2)), only the asked ones (none
+    when only values are asked)."""
     from .engine import run
 
     asks = list(asks)
@@ -614,7 +615,9 @@ def evaluate(graph: Graph, point: Mapping[str, Any], asks: Iterable[Ask], tie: s
         return run(graph, point, wrt=wrt, tie=tie)
     except MathError:
         asked = [name for name in wrt if any(a.kind == GRAD and a.name == name for a in asks)]
-        if not asked or asked == wrt:  # nothing narrower to try (no --wrt at all would mean every one)
+        if not any(a.kind == GRAD for a in asks):  # values only: the output's own gradient is the one needed
+            asked = [graph.output_label]
+        if asked == wrt:  # nothing narrower to try
             raise
         return run(graph, point, wrt=asked, tie=tie)
 

@@ -1270,6 +1270,17 @@ def test_an_undefined_gradient_nobody_asked_for_does_not_refuse_the_check():
         run_check("x^n", "x=-2,n=3", "df/dn=1")  # asked: still undefined
 
 
+def test_values_alone_need_no_gradient_at_all():
+    # x^n at x = -2, n = 3 with only the value asked: (-2)^3 = -8 by hand; no gradient is asked,
+    # so the undefined ∂f/∂n (log(-2)) must not refuse the check; a value undefined itself still does.
+    from bpcalc.check import check as run_check
+
+    checked = run_check("x^n", "x=-2,n=3", "f=-7")
+    assert [(r.ask.label, r.right, r.verdict) for r in checked.rows] == [("f", -8, "wrong")]
+    with pytest.raises(MathError, match="log"):
+        run_check("log(x)", "x=-2", "f=1")
+
+
 
 def test_the_gradient_of_the_constant_pi_is_refused_as_grad_wrt_refuses_it():
     # issue 10 item 18, for check: df/dpi was "wrong, right 0" though pi has no gradient at all;
