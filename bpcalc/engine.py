@@ -231,6 +231,7 @@ def backward(
     grads, local_rows, contribution_rows = _start(wants, n, arrays, replay, one)
     upstreams: list = [None] * n
     plain = replay is None and arrays is None and not upstream and steps is None and finite is None  # bpcalc.grad's
+    kinks_before = len(warnings) if warnings is not None else 0
     visit = wants if replay is None else [row is not None for row in local_rows]  # replay: every recorded node
     with arrays.raising() if arrays is not None else nullcontext():
         for i, node, go in zip(range(n - 1, -1, -1), reversed(nodes), reversed(visit)):
@@ -273,13 +274,9 @@ def backward(
                         row = (la, lb)
                 la, lb = row
                 if wa:
-                    grads[a] = grad = grads[a] + up * la
-                    if grad - grad != 0.0:
-                        raise _backward_error(graph, i, op, values, 0, la, up, up * la)
+                    grads[a] = grads[a] + up * la
                 if wb:
-                    grads[b] = grad = grads[b] + up * lb
-                    if grad - grad != 0.0:
-                        raise _backward_error(graph, i, op, values, 1, lb, up, up * lb)
+                    grads[b] = grads[b] + up * lb
                 local_rows[i] = row if wa and wb else (la if wa else None, lb if wb else None)
                 continue
             if upstream:
@@ -307,7 +304,7 @@ def backward(
                         continue
                     contribution = up * local
                 grads[j] = grad = grads[j] + contribution  # not +=: that would change an array in place
-                if replay is None and (
+                if replay is None and not plain and (
                     not finite(grad) if finite is not None
                     else grad - grad != 0.0 if type(grad) is float
                     else not arrays.finite(grad)
@@ -315,7 +312,20 @@ def backward(
                     raise _backward_error(graph, i, op, values, p, row[p], up, contribution)
                 if steps is not None:
                     steps.append(Step(i, p, j, up, row[p], contribution, grad))
+    if plain and _overflowed(grads):
+        # bpcalc.grad's loop checks its gradients once, here: an overflow never turns back into a
+        # number (inf + x, inf * y stay inf or nan), so one stays in grads. The loop then runs again
+        # checking each gradient as it is made (the general body, through `finite`), to name the node.
+        if warnings is not None:
+            del warnings[kinks_before:]
+        return backward(graph, values, wants, tie, warnings, shapes=shapes, ops=ops, one=one, finite=_finite)
     return Pass(grads, upstreams, local_rows, contribution_rows)
+
+
+def _overflowed(grads: list) -> bool:
+    """Whether a gradient is inf or nan: their sum is then (or overflowed itself, and the rerun finds nothing)."""
+    total = sum(filter(None, grads))  # in C; drops the None of nodes without a gradient (and zeros)
+    return total - total != 0.0
 
 
 def _start(

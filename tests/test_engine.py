@@ -574,14 +574,48 @@ def test_the_hot_path_is_the_general_body(expr, point):
     values, wants = leaves(graph, point)
     try:
         forward(graph, values, wants)
-        fast = backward(graph, values, wants, "indicator", [])
     except bpcalc.MathError:
         return
     steps: list = []
+    try:
+        fast = backward(graph, values, wants, "indicator", [])
+    except bpcalc.MathError as error:  # the same error, at the same node, from the general body
+        with pytest.raises(bpcalc.MathError) as general_error:
+            backward(graph, values, wants, "indicator", [], steps=steps)
+        assert str(general_error.value) == str(error)
+        return
     general = backward(graph, values, wants, "indicator", [], steps=steps)
     assert fast.grads == general.grads
     assert fast.local == general.local
     assert [s.grad for s in steps] == [s.grad for s in bpcalc.grad(expr, at=point).steps]
+
+
+@pytest.mark.parametrize(
+    "expr, point, node",
+    [
+        # by hand: the values stay finite (1e-300 · 1e200 · 1e200 = 1e100) but ∂f/∂(x·1e-300) is
+        # 1e200 · 1e200 = inf, first made at the node n2 = (x*1e-300)*1e200
+        ("(x*1e-300)*1e200*1e200", {"x": 1.0}, "n2 = (x*1e-300)*1e200"),
+        # the same overflow, then a general-body node (relu) downstream of it in the reverse pass
+        ("relu(x*1e-300)*1e200*1e200", {"x": 1.0}, "n3 = relu(x*1e-300)*1e200"),
+        # the overflow in a general-body node (sqrt: 1e200 · 0.5/1e-150), after fast-path nodes
+        ("x*y + sqrt(z)*1e200*1e200", {"x": 1.0, "y": 2.0, "z": 1e-300}, "n3 = sqrt(z)*1e200"),
+    ],
+)
+def test_an_overflowing_gradient_is_named_where_it_is_first_made(expr, point, node):
+    # bpcalc.grad's loop checks its gradients once, after the loop, and then runs again checking
+    # each one: the error must still name the first node whose gradient overflows
+    with pytest.raises(bpcalc.MathError, match="overflows float64") as error:
+        bpcalc.grad(expr, at=point)
+    assert f"at node {node}," in str(error.value)
+
+
+def test_gradients_whose_sum_overflows_are_no_error_and_warn_once():
+    # ∂f/∂x = 1e308 + relu′(0)·(1 − 1) and ∂f/∂y = 1e308 (by hand) are finite, their sum is not: the
+    # rerun that looks for the overflow finds none, and the kink of relu(x - x) is warned of once
+    result = bpcalc.grad("1e308*x + 1e308*y + relu(x - x)", at={"x": 1e-10, "y": -1e-10})
+    assert result.gradient == {"x": 1e308, "y": 1e308}
+    assert len(result.warnings) == 1 and "kink" in result.warnings[0].message
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
