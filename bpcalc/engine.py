@@ -231,7 +231,7 @@ def backward(
     grads, local_rows, contribution_rows = _start(wants, n, arrays, replay, one)
     upstreams: list = [None] * n
     plain = replay is None and arrays is None and not upstream and steps is None and finite is None  # bpcalc.grad's
-    kinks_before = len(warnings) if warnings is not None else 0
+    warned_before = len(warnings) if warnings is not None else 0
     visit = wants if replay is None else [row is not None for row in local_rows]  # replay: every recorded node
     with arrays.raising() if arrays is not None else nullcontext():
         for i, node, go in zip(range(n - 1, -1, -1), reversed(nodes), reversed(visit)):
@@ -317,7 +317,7 @@ def backward(
         # number (inf + x, inf * y stay inf or nan), so one stays in grads. The loop then runs again
         # checking each gradient as it is made (the general body, through `finite`), to name the node.
         if warnings is not None:
-            del warnings[kinks_before:]
+            del warnings[warned_before:]
         return backward(graph, values, wants, tie, warnings, shapes=shapes, ops=ops, one=one, finite=_finite)
     return Pass(grads, upstreams, local_rows, contribution_rows)
 
