@@ -246,9 +246,10 @@ def test_against_torch_optim():
             expected.append(w.detach().numpy().copy())
         optimizer = OPTIMIZERS[name]
         h = hyperparameters(optimizer, given)
-        ours, state = np.array([1.0, -0.5]), {}
+        ours, carried = np.array([1.0, -0.5]), {}  # nothing carried into the first step, as in bpcalc.train
         for t in range(1, 6):
-            ours, state = optimizer.update(ours, 2 * ours, {k: state[k] for k in optimizer.carried}, t, h)
+            ours, state = optimizer.update(ours, 2 * ours, carried, t, h)
+            carried = {k: state[k] for k in optimizer.carried}
             np.testing.assert_allclose(ours, expected[t - 1], rtol=1e-12, atol=1e-15, err_msg=name)
 
 
