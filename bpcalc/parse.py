@@ -6,7 +6,6 @@ import numbers
 import os
 import re
 import threading
-from collections import namedtuple
 from collections.abc import Callable, Mapping
 from itertools import chain
 from operator import itemgetter
@@ -59,7 +58,8 @@ class _Builder:
     here yields a topological order in source order, without a parse tree and
     without recursion. Each callback returns (node id, start, end): the span of
     the text it covers, which for a parenthesised expression includes the
-    parentheses while the node inside keeps its own.
+    parentheses while the node inside keeps its own. A token is the tuple
+    (terminal, text, start, end) that _tokens makes.
     """
 
     def reset(self, source: str) -> None:
@@ -78,25 +78,23 @@ class _Builder:
     # Leaves
 
     def number(self, children):
-        (token,) = children
-        value = float(token.value.replace(UNICODE_MINUS, "-"))  # a float from the start: no big-integer arithmetic
+        ((_, text, start, end),) = children
+        value = float(text.replace(UNICODE_MINUS, "-"))  # a float from the start: no big-integer arithmetic
         if math.isinf(value):
-            raise ExpressionSyntaxError(f"the number {token} is too large for float64", self.source, token.start_pos)
-        node = Node(CONST, (), token.value, token.start_pos, token.end_pos, literal=value)
-        self.nodes.append(node)
-        return len(self.nodes) - 1, token.start_pos, token.end_pos
+            raise ExpressionSyntaxError(f"the number {text} is too large for float64", self.source, start)
+        self.nodes.append(Node(CONST, (), text, start, end, literal=value))
+        return len(self.nodes) - 1, start, end
 
     def name(self, children):
-        (token,) = children
-        name = token.value
+        ((_, name, start, end),) = children
         node_id = self.names.get(name)
         if name in self.assigned:
             self.read.add(name)
         if node_id is None:
-            self.nodes.append(Node(VAR, (), name, token.start_pos, token.end_pos, named=True))
+            self.nodes.append(Node(VAR, (), name, start, end, named=True))
             node_id = self.names[name] = len(self.nodes) - 1
-            self.used[name] = token.start_pos
-        return node_id, token.start_pos, token.end_pos
+            self.used[name] = start
+        return node_id, start, end
 
     # Operators
 
@@ -122,15 +120,15 @@ class _Builder:
         lbracket, *items, rbracket = children
         items = [item for item in items if item is not None]  # [] gives a None placeholder
         if not items:
-            raise ExpressionSyntaxError("an array needs at least one item", self.source, lbracket.start_pos)
+            raise ExpressionSyntaxError("an array needs at least one item", self.source, lbracket[2])
         # Refused as soon as the brackets pass NumPy's limit, before any shape is worked out
         # (each level's shape is as long as its depth: memory in the square of the depth).
         depth = 1 + max(self.depth.get(item[0], 0) for item in items)
         if depth > MAX_DIMS:
             raise ExpressionSyntaxError(
-                f"arrays nest at most {MAX_DIMS} brackets deep (NumPy's limit)", self.source, lbracket.start_pos
+                f"arrays nest at most {MAX_DIMS} brackets deep (NumPy's limit)", self.source, lbracket[2]
             )
-        made = self._node("array", tuple(item[0] for item in items), lbracket.start_pos, rbracket.end_pos)
+        made = self._node("array", tuple(item[0] for item in items), lbracket[2], rbracket[3])
         self.depth[made[0]] = depth
         return made
 
@@ -138,45 +136,44 @@ class _Builder:
         array, *indices, rbracket = children
         if len(indices) > 2:
             raise ExpressionSyntaxError("at most two indices, as in W[i, j]", self.source, indices[2][1])
-        return self._node("index", (array[0], *(i[0] for i in indices)), array[1], rbracket.end_pos)
+        return self._node("index", (array[0], *(i[0] for i in indices)), array[1], rbracket[3])
 
     def neg(self, children):
         minus, a = children
-        return self._node("neg", (a[0],), minus.start_pos, a[2])
+        return self._node("neg", (a[0],), minus[2], a[2])
 
     def paren(self, children):
         lpar, inner, rpar = children
-        return inner[0], lpar.start_pos, rpar.end_pos
+        return inner[0], lpar[2], rpar[3]
 
     def call(self, children):
-        token, *args, rpar = children
+        (_, name, start, _), *args, rpar = children
         args = [a for a in args if a is not None]  # f() gives a None placeholder
-        op = FUNCTIONS.get(token.value)
+        op = FUNCTIONS.get(name)
         if op is None:
-            near = FUNCTION_SPELLINGS.get(token.value) or suggest(token.value, FUNCTIONS)
+            near = FUNCTION_SPELLINGS.get(name) or suggest(name, FUNCTIONS)
             raise UnknownFunctionError(
-                f"unknown function '{token}'",
+                f"unknown function '{name}'",
                 self.source,
-                token.start_pos,
+                start,
                 # a mistyped function gets its name; any other name before '(' may be a product
                 f"did you mean '{near}'?" if near
-                else "functions: " + ", ".join(sorted(FUNCTIONS)) + f" (for a product, write {token}*(...))",
+                else "functions: " + ", ".join(sorted(FUNCTIONS)) + f" (for a product, write {name}*(...))",
             )
         if op.arity is not None and len(args) != op.arity:
             wanted = f"{op.arity} argument{'s' if op.arity > 1 else ''}"
             raise ArityError(
-                f"{token}() takes {wanted}, got {len(args)}",
+                f"{name}() takes {wanted}, got {len(args)}",
                 self.source,
-                token.start_pos,
-                f"write {token}({', '.join('ab'[: op.arity])})",
+                start,
+                f"write {name}({', '.join('ab'[: op.arity])})",
             )
-        return self._node(op.name, tuple(a[0] for a in args), token.start_pos, rpar.end_pos)
+        return self._node(op.name, tuple(a[0] for a in args), start, rpar[3])
 
     # Statements
 
     def assign(self, children):
-        token, value = children
-        name, pos = token.value, token.start_pos
+        (_, name, pos, _), value = children
         if name in self.assigned:
             first_line = self.source.count("\n", 0, self.assigned[name]) + 1
             raise AssignmentError(
@@ -211,48 +208,47 @@ class _Builder:
         return children
 
 
-class _Token(namedtuple("_Token", "type value start_pos end_pos line column end_line end_column")):
-    """A token as the parser takes it: a tuple made in C, with the attributes Lark's parser reads."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return self.value
-
-
-_END = _Token("$END", "", 0, 0, None, None, None, None)  # the end of the input, as the parse loop sees it
+_END = (0, "", 0, 0)  # the end of the input as the parse loop sees it: terminal 0 is always $END
 
 
 class _Retry(Exception):
     """A syntax error found without Lark: Lark's own parser reads the program again to raise and explain it."""
 
 
-def _tokens(pattern: re.Pattern, special: dict, text: str, leftover: Callable[[int], None]):
-    """The tokens of `text`, then leftover(position) if a character matches no terminal.
+def _tokens(pattern: re.Pattern, kinds: list, special: dict, text: str, leftover: Callable[[int], None]):
+    """The tokens (terminal, text, start, end) of `text`, then leftover(position) if a character matches no terminal.
 
-    `special` holds the terminals the loop looks at: the change in bracket depth (a
-    newline continues the expression inside brackets), 0 for a newline, None for an ignored one.
+    `kinds` gives the terminal of each of the pattern's groups. `special` holds the
+    groups the loop looks at: the change in bracket depth (a newline continues the
+    expression inside brackets), 0 for a newline, None for an ignored one.
     """
-    make, token = tuple.__new__, _Token
     depth = end = 0
     for match in iter(pattern.scanner(text).match, None):  # type: ignore[attr-defined]  # re has it, typeshed not
-        kind = match.lastgroup
-        start, end = match.span(kind)  # the token's own end is the match's end
-        if kind in special:
-            change = special[kind]
+        group = match.lastindex  # the token's group: it closes after the gap's and its own inner groups
+        start, end = match.span(group)  # the token's own end is the match's end
+        if group in special:
+            change = special[group]
             if change is None:  # an ignored stretch with no token after it
                 continue
             if change:
                 depth += change
             elif depth > 0:  # a newline inside brackets
                 continue
-        yield make(token, (kind, text[start:end], start, end, None, None, None, None))
+        yield kinds[group], text[start:end], start, end
     if end < len(text):
         leftover(end)
 
 
-def _special(ignore) -> dict:
-    return {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1, "_NL": 0, **dict.fromkeys(ignore)}
+def _lexer_groups(pattern: re.Pattern, terminal_ids: Mapping[str, object], ignore) -> tuple[list, dict]:
+    """(kinds, special) for _tokens: each group's terminal (from terminal_ids, by name), and the groups it looks at."""
+    kinds: list = [None] * (pattern.groups + 1)
+    special: dict = {}
+    changes = {"LPAR": 1, "LBRACKET": 1, "RPAR": -1, "RBRACKET": -1, "_NL": 0, **dict.fromkeys(ignore)}
+    for name, group in pattern.groupindex.items():
+        kinds[group] = terminal_ids.get(name)
+        if name in changes:
+            special[group] = changes[name]
+    return kinds, special
 
 
 def _reduction(callback: Callable, size: int, builder: object):
@@ -324,57 +320,86 @@ def _callable(how, builder) -> tuple[Callable | None, Callable | None]:
     return filtered, None
 
 
-def _pass_through(actions: dict, rules: list, below: int, top: int, kind: str) -> int:
-    """The top state once every reduction that hands its one child back has been made (a run of gotos)."""
-    while True:
-        act = actions[top].get(kind)
-        if act is None or act >= 0 or rules[~act][2] is not None:
-            return top
-        top = actions[below][rules[~act][1]]
+def lalr_tables(rows: Mapping[int, Mapping[str, int]], reductions: list) -> dict:
+    """Lark's parse table as _drive reads it (and grammar/make_parser.py writes it into bpcalc/lark_tables.py).
+
+    `rows` is the table by symbol name (state -> symbol -> state, or ~rule index to
+    reduce by), `reductions` each rule's (size, name, what it does; None where the rule
+    hands back its one child, as the inlined `?power: atom` does). Symbols become
+    integers: TERMINALS by name, $END first (it is 0), and NONTERMINALS by name.
+    ACTIONS[state][terminal] is a shift (a state), a reduction (~rule index) or None
+    (a syntax error). A reduction's goto, GOTOS[state below][nonterminal * len(TERMINALS)
+    + terminal], already holds the run of one-child reductions that the next terminal
+    makes after it: the state at the top once they are made (they change no value).
+    """
+    nonterminals = sorted({origin for _, origin, _ in reductions})
+    terminals = sorted({symbol for row in rows.values() for symbol in row} - set(nonterminals) | {"$END"})
+    assert terminals[0] == "$END" and sorted(rows) == list(range(len(rows)))  # rows become a tuple by state
+
+    def through(below: int, top: int, terminal: str) -> int:
+        while True:  # each one-child reduction is a goto from the same state below
+            act = rows[top].get(terminal)
+            if act is None or act >= 0 or reductions[~act][2] is not None:
+                return top
+            top = rows[below][reductions[~act][1]]
+
+    width = len(terminals)
+    return {
+        "TERMINALS": tuple(terminals),
+        "NONTERMINALS": tuple(nonterminals),
+        "ACTIONS": tuple(tuple(rows[state].get(t) for t in terminals) for state in sorted(rows)),
+        "GOTOS": tuple(
+            {
+                n * width + t: through(state, rows[state][origin], terminal)
+                for n, origin in enumerate(nonterminals)
+                if origin in rows[state]
+                for t, terminal in enumerate(terminals)
+            }
+            for state in sorted(rows)
+        ),
+    }
 
 
-def _drive(tokens, actions: dict, rules: list, through: dict, end: int, states: list, values: list, fail):
-    """The LALR loop over Lark's parse table, step for step as Lark's ParserState.feed_token.
+def _rules(terminals: tuple, nonterminals: tuple, reductions: list, calls: list) -> list:
+    """Rule index -> (size, its nonterminal * len(terminals), call, pick), as _drive reads them."""
+    width = len(terminals)
+    return [(size, nonterminals.index(origin) * width, *call) for (size, origin, _), call in zip(reductions, calls)]
 
-    The table is read as plain integers (a state, or ~rule index to reduce by), and a
-    reduction that hands back its one child (an inlined rule such as `?power: atom`)
-    is a goto without a call, as most reductions here are. A token the table has no
-    action for goes to fail(token, states, values), which raises; the end of the input
-    is the token _END. Only the start rule leads to the end state, at the end of the input.
+
+def _drive(tokens, actions, gotos, rules: list, end: int, states: list, values: list, fail):
+    """The LALR loop over Lark's parse table (as lalr_tables makes it), step for step as Lark's ParserState.feed_token.
+
+    A token is (terminal, text, start, end); `rules` is what _rules makes: a reduction's
+    value is call(pick(value stack)), or call(children) without a pick. A token the
+    table has no action for goes to fail(token, states, values), which raises; the end
+    of the input is the token _END. Only the start rule leads to the end state, at the
+    end of the input.
     """
     top = states[-1]
     for token in chain(tokens, (_END,)):
-        kind = token.type
+        terminal = token[0]
         while True:
-            try:
-                act = actions[top][kind]
-            except KeyError:
+            act = actions[top][terminal]
+            if act is None:
                 fail(token, states, values)
-                raise
+                raise AssertionError("fail() must raise")  # pragma: no cover
             if act >= 0:  # shift
                 states.append(act)
                 values.append(token)
                 top = act
                 break
-            size, origin, callback, pick = rules[~act]
-            if callback is None:  # the value passes through: only the state changes
-                key = (states[-2], top, kind)
-                top = through.get(key)
-                if top is None:
-                    top = through[key] = _pass_through(actions, rules, *key)
-                states[-1] = top
-                continue
+            size, goto, callback, pick = rules[~act]
             if size:  # the value takes the place of the children, the goto's state that of their states
                 value = callback(values[-size:] if pick is None else pick(values))  # picked in C
                 if size > 1:
                     del states[1 - size :]
                     del values[1 - size :]
                 values[-1] = value
-                top = actions[states[-2]][origin]
+                top = gotos[states[-2]][goto + terminal]
                 states[-1] = top
             else:
                 values.append(callback([]))
-                top = actions[top][origin]
+                top = gotos[top][goto + terminal]
                 states.append(top)
             if top == end:
                 return values[-1]
@@ -410,7 +435,8 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
             self.pattern = re.compile(f"{gap}(?:{alternatives})", conf.g_regex_flags)
             self.ignore = sorted(conf.ignore)
             self.allowed = frozenset(t.name for t in terminals) - frozenset(conf.ignore)
-            self.special = _special(self.ignore)
+            # tokens by terminal name: the LALR plugin below numbers them as its table does
+            self.kinds, self.special = _lexer_groups(self.pattern, {name: name for name in self.allowed}, self.ignore)
 
         def lex(self, lexer_state, parser_state):
             text = lexer_state.text.text
@@ -418,7 +444,7 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
             def leftover(end: int) -> None:
                 raise lark.UnexpectedCharacters(text, end, None, None, allowed=self.allowed, state=parser_state)
 
-            return _tokens(self.pattern, self.special, text, leftover)
+            return _tokens(self.pattern, self.kinds, self.special, text, leftover)
 
     class LALR(lark.LALR_Parser):
         """Lark's LALR parser with bpcalc's loop (_drive), handed to Lark as its LALR_Parser plugin.
@@ -431,20 +457,20 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
         def deserialize(cls, data, memo, callbacks, debug=False):
             inst = super().deserialize(data, memo, callbacks, debug)
             table = inst._parse_table
-            rules: list = []  # rule index -> (size, name, call, pick), as _callable makes them
-            inst.reductions = []  # rule index -> (size, name, what the reduction does) for bpcalc/lark_tables.py
+            calls: list = []  # rule index -> (call, pick), as _callable makes them
+            reductions: list = []  # rule index -> (size, name, what the reduction does), for lalr_tables
             reduce_with: dict = {}  # rule -> its callback as (call, pick) makes it, for Lark's own feed_token
             index: dict = {}
             probe = object()
-            actions: dict[int, dict[str, int]] = {}
+            rows: dict[int, dict[str, int]] = {}  # state -> symbol -> state, or ~rule index
             for state, row in table.states.items():
-                actions[state] = {}
+                rows[state] = {}
                 for symbol, (action, arg) in row.items():
                     if action is lark.Shift:
-                        actions[state][symbol] = arg
+                        rows[state][symbol] = arg
                         continue
                     if arg not in index:
-                        index[arg] = len(rules)
+                        index[arg] = len(calls)
                         callback = callbacks[arg]
                         size = len(arg.expansion)
                         through = size == 1 and arg.options.expand1 and not arg.alias
@@ -458,11 +484,13 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
                             reduce_with[arg] = callback
                         else:
                             reduce_with[arg] = call if pick is None else (lambda ch, c=call, p=pick: c(p(ch)))
-                        rules.append((size, arg.origin.name, call, pick))
-                        inst.reductions.append((size, arg.origin.name, how))
-                    actions[state][symbol] = ~index[arg]
-            inst.actions, inst.rules, inst.callbacks, inst.reduce_with = actions, rules, callbacks, reduce_with
-            inst.through = {}  # (state below, top state, terminal) -> top state after the pass-through reductions
+                        calls.append((call, pick))
+                        reductions.append((size, arg.origin.name, how))
+                    rows[state][symbol] = ~index[arg]
+            inst.tables = tables = lalr_tables(rows, reductions)  # grammar/make_parser.py writes them out
+            inst.reductions, inst.callbacks, inst.reduce_with = reductions, callbacks, reduce_with
+            inst.terminal_ids = {name: i for i, name in enumerate(tables["TERMINALS"])}
+            inst.rules = _rules(tables["TERMINALS"], tables["NONTERMINALS"], reductions, calls)
             return inst
 
         def parse(self, lexer, start, on_error=None):
@@ -470,24 +498,31 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
                 return super().parse(lexer, start, on_error)  # as Lark does it
             state = lark.ParserState(lark.ParseConf(self._parse_table, self.reduce_with, start), lexer)
             last: list = [None]
+            ids, names = self.terminal_ids, self.tables["TERMINALS"]
 
             def tokens():
-                for token in state.lexer.lex(state):
-                    last[0] = token
+                for name, *text_and_span in state.lexer.lex(state):
+                    last[0] = token = (ids[name], *text_and_span)
                     yield token
+
+            def lark_token(token):  # Lark's feed_token takes Lark's own tokens
+                terminal, text, start, end = token
+                return lark.Token(names[terminal], text, start_pos=start, end_pos=end)
 
             def fail(token, states, values):
                 if token is _END:
-                    before = last[0]
-                    token = lark.Token.new_borrow_pos("$END", "", before) if before else lark.Token("$END", "", 0, 1, 1)
-                    state.feed_token(token, True)
+                    before = last[0]  # the end borrows the last token's place, as in Lark
+                    if before is None:
+                        state.feed_token(lark.Token("$END", "", 0, 1, 1), True)
+                    else:
+                        state.feed_token(lark.Token.new_borrow_pos("$END", "", lark_token(before)), True)
                 else:
-                    state.feed_token(token)  # Lark raises UnexpectedToken with what it expected
+                    state.feed_token(lark_token(token))  # Lark raises UnexpectedToken with what it expected
 
             end = self._parse_table.end_states[start]
             try:
-                return _drive(tokens(), self.actions, self.rules, self.through, end, state.state_stack,
-                              state.value_stack, fail)
+                return _drive(tokens(), self.tables["ACTIONS"], self.tables["GOTOS"], self.rules, end,
+                              state.state_stack, state.value_stack, fail)
             except lark.UnexpectedInput as e:
                 e.interactive_parser = lark.InteractiveParser(self.parser, state, state.lexer)
                 raise e
@@ -526,8 +561,11 @@ def _fast_tables() -> tuple:
     if _fast is None:
         from . import lark_tables as t
 
-        rules = [(size, origin, *_callable(how, _builder)) for size, origin, how in t.REDUCTIONS]
-        _fast = re.compile(t.PATTERN, t.FLAGS), _special(t.IGNORE), t.ACTIONS, rules, {}, t.END, t.START
+        calls = [_callable(how, _builder) for _, _, how in t.REDUCTIONS]
+        rules = _rules(t.TERMINALS, t.NONTERMINALS, t.REDUCTIONS, calls)
+        pattern = re.compile(t.PATTERN, t.FLAGS)
+        kinds, special = _lexer_groups(pattern, {name: i for i, name in enumerate(t.TERMINALS)}, t.IGNORE)
+        _fast = pattern, kinds, special, t.ACTIONS, t.GOTOS, rules, t.END, t.START
     return _fast
 
 
@@ -537,8 +575,8 @@ def _retry(*_args) -> None:
 
 def _parse_fast(source: str):
     """The statements, from the loop over the tables alone (no Lark runtime); raises _Retry at a syntax error."""
-    pattern, special, actions, rules, through, end, start = _fast_tables()
-    return _drive(_tokens(pattern, special, source, _retry), actions, rules, through, end, [start], [], _retry)
+    pattern, kinds, special, actions, gotos, rules, end, start = _fast_tables()
+    return _drive(_tokens(pattern, kinds, special, source, _retry), actions, gotos, rules, end, [start], [], _retry)
 
 
 def _lark_errors() -> tuple:

@@ -117,7 +117,8 @@ TABLES_HEADER = '''\
 # What bpcalc's parse loop (bpcalc/parse.py, _drive) reads from the LALR parser of
 # bpcalc/lark_standalone.py, as literals: no Lark runtime to execute at start-up.
 # PATTERN, FLAGS, IGNORE: the lexer's one pattern over the grammar's terminals.
-# ACTIONS: state -> terminal or rule name -> next state, or ~rule index to reduce by.
+# TERMINALS, NONTERMINALS: the symbols by number; ACTIONS and GOTOS: the parse
+# table by number (bpcalc.parse.lalr_tables says how it is laid out).
 # REDUCTIONS: rule index -> (size, rule name, what the reduction does; None: a goto).
 # START, END: the start state and the state after the start rule.
 '''
@@ -142,9 +143,14 @@ def generate_tables(standalone: str) -> str:
         f"IGNORE = {lexer.ignore!r}",
         f"START = {table.start_states['start']!r}",
         f"END = {table.end_states['start']!r}",
-        "ACTIONS = {",
-        *(f"    {state!r}: {row!r}," for state, row in lalr.actions.items()),
-        "}",
+        f"TERMINALS = {lalr.tables['TERMINALS']!r}",
+        f"NONTERMINALS = {lalr.tables['NONTERMINALS']!r}",
+        "ACTIONS = (",
+        *(f"    {row!r},  # {state}" for state, row in enumerate(lalr.tables["ACTIONS"])),
+        ")",
+        "GOTOS: tuple[dict[int, int], ...] = (",
+        *(f"    {row!r},  # {state}" for state, row in enumerate(lalr.tables["GOTOS"])),
+        ")",
         "REDUCTIONS = [",
         *(f"    {reduction!r}," for reduction in lalr.reductions),
         "]",

@@ -504,6 +504,22 @@ class _JoinLinesInParens:
             yield token
 
 
+class _BuilderOnLarkTokens:
+    """bpcalc's builder behind Lark's own parser: Lark's tokens become bpcalc's (terminal, text, start, end)."""
+
+    def __init__(self, lark) -> None:
+        self.token = lark.Token
+
+    def __getattr__(self, rule: str):
+        method = getattr(parse_module._builder, rule)  # an AttributeError here tells Lark the rule has no callback
+        token = self.token
+
+        def call(children):
+            return method([(c.type, str(c), c.start_pos, c.end_pos) if isinstance(c, token) else c for c in children])
+
+        return call
+
+
 @functools.cache
 def _lark_reference():
     lark = pytest.importorskip("lark")
@@ -511,7 +527,7 @@ def _lark_reference():
         parse_module.grammar_text(),
         parser="lalr",
         lexer="basic",
-        transformer=parse_module._builder,
+        transformer=_BuilderOnLarkTokens(lark),
         postlex=_JoinLinesInParens(),
         maybe_placeholders=True,
     )
