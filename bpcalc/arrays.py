@@ -81,7 +81,7 @@ def evaluate(graph: Graph, i: int, op: Op, values: Sequence) -> Any:
 
 
 def pullback(
-    graph: Graph, i: int, op: Op, values: Sequence, upstream: Any, wants: bytearray,
+    graph: Graph, i: int, op: Op, values: Sequence, upstream: Any, wants: Sequence[bool],
     shapes: list[tuple], tie: str, warnings: list[Notice] | None,
 ) -> tuple[tuple, tuple]:
     """Node i's locals and contributions for the reverse loop: a vjp rule's contribution, or

@@ -706,7 +706,7 @@ class _Pass:
         """The reverse pass again from the recorded locals, with `local` changed. A node in `grad`
         passes that number down instead of its sum. Returns each node's sum and what it passed down."""
         done = backward(
-            self.graph, self.result.values, bytearray(), replay=(self.rows, None), changed=local, upstream=grad
+            self.graph, self.result.values, [], replay=(self.rows, None), changed=local, upstream=grad
         )
         return done.grads, [0.0 if up is None else up for up in done.upstreams]
 
@@ -869,7 +869,7 @@ def _student_values(bp: _Pass, fixed: Mapping[int, float]) -> list[float]:
         return values
     while True:  # each failure makes the failing node and all made from it leaves: it ends
         try:
-            forward(replace(graph, nodes=nodes), values, bytearray(len(nodes)))
+            forward(replace(graph, nodes=nodes), values, [False] * len(nodes))
             return values
         except MathError as exc:
             bad = {exc.node}

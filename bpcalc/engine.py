@@ -115,19 +115,19 @@ def record_steps(
 ) -> list[Step]:
     """The reverse pass replayed from its recorded locals, every contribution kept as a Step."""
     steps: list[Step] = []
-    backward(graph, values, bytearray(), replay=(local_rows, contribution_rows), steps=steps, one=one)
+    backward(graph, values, [], replay=(local_rows, contribution_rows), steps=steps, one=one)
     return steps
 
 
-def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = None) -> tuple[list, bytearray]:
+def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = None) -> tuple[list, list[bool]]:
     """Values for the leaves: variables from the point (pi and e fall back to constants), literals.
 
-    Also the start of `wants`: 1 where a node is differentiated by, i.e. every variable
+    Also the start of `wants`: True where a node is differentiated by, i.e. every variable
     given a value, or with `wrt` only those names.
     """
     nodes = graph.nodes
     values: list = [0.0] * len(nodes)
-    wants = bytearray(len(nodes))
+    wants = [False] * len(nodes)  # a list: the loops read it by index, which CPython specializes for lists
     missing = []
     for i, node in enumerate(nodes):
         op = node.op
@@ -150,7 +150,7 @@ def leaves(graph: Graph, point: Mapping[str, Any], wrt: Iterable[str] | None = N
     if missing:
         raise MissingValuesError(missing, point)
     for name in wrt or ():
-        wants[graph.names[name]] = 1
+        wants[graph.names[name]] = True
     return values, wants
 
 
@@ -164,7 +164,7 @@ def array_support(graph: Graph, values: Sequence) -> Any:
 
 
 def forward(
-    graph: Graph, values: list, wants: bytearray, arrays: Any = None, *, ops: Mapping[str, Op] = OPERATIONS
+    graph: Graph, values: list, wants: list[bool], arrays: Any = None, *, ops: Mapping[str, Op] = OPERATIONS
 ) -> None:
     """The forward pass: every operation's value, in topological order; fills `values` and `wants`.
 
@@ -183,13 +183,13 @@ def forward(
                     a, b = inputs
                     out = op.forward(values[a], values[b])
                     if wants[a] or wants[b]:
-                        wants[i] = 1
+                        wants[i] = True
                 else:
                     out = arrays.evaluate(graph, i, op, values) if arrays is not None else op.forward(
                         *[values[j] for j in inputs])
                     for j in inputs:
                         if wants[j]:
-                            wants[i] = 1  # set, never cleared: a --wrt name is wanted even if made of constants
+                            wants[i] = True  # set, never cleared: a --wrt name is wanted even if made of constants
                             break
             except (ArithmeticError, ValueError) as exc:
                 raise math_error(graph, i, values, failure_reason(exc, op)) from None
@@ -201,7 +201,7 @@ def forward(
 def backward(
     graph: Graph,
     values: Sequence,
-    wants: bytearray,
+    wants: Sequence[bool],
     tie: str = "indicator",
     warnings: list[Notice] | None = None,
     *,
@@ -329,7 +329,7 @@ def _overflowed(grads: list) -> bool:
 
 
 def _start(
-    wants: bytearray, n: int, arrays: Any, replay: tuple | None, one: Any = 1.0
+    wants: Sequence[bool], n: int, arrays: Any, replay: tuple | None, one: Any = 1.0
 ) -> tuple[list, list, list | None]:
     """The reverse loop's starting gradients (`one` at the output) and its rows of locals and contributions."""
     zero = one - one
@@ -344,7 +344,9 @@ def _start(
     return grads, [None] * n, [None] * n if arrays is not None else None
 
 
-def _locals(graph: Graph, i: int, op: Op, values: Sequence, wants: bytearray, tie: str, warnings: list | None) -> tuple:
+def _locals(
+    graph: Graph, i: int, op: Op, values: Sequence, wants: Sequence[bool], tie: str, warnings: list | None
+) -> tuple:
     """A scalar node's local derivatives from its op's rules; None for inputs that need no gradient."""
     inputs = graph.nodes[i].inputs
     out = values[i]

@@ -96,7 +96,7 @@ def hessian(
         seed = graph.names[name]
         tangent, _ = tangents(graph, result.local, {seed: 1.0})
         rows = dual_locals(graph, result, tangent)
-        record = backward(graph, result.values, bytearray(), replay=(rows, None))
+        record = backward(graph, result.values, [], replay=(rows, None))
         matrix_columns.append([_tangent(record.grads[graph.names[other]]) for other in chosen])
     matrix = [[matrix_columns[j][i] for j in range(len(chosen))] for i in range(len(chosen))]
     warnings = list(result.warnings)

@@ -661,14 +661,14 @@ def _finish(source, statements, nodes, names, used, assigned, read) -> Graph:
             )
 
     # Mark what the output depends on: one backward loop over the ids.
-    keep = bytearray(output + 1)
-    keep[output] = 1
+    keep = [False] * (output + 1)  # a list, not a bytearray: CPython specializes indexing lists
+    keep[output] = True
     for i in range(output, -1, -1):
         if keep[i]:
             for j in nodes[i].inputs:
-                keep[j] = 1
+                keep[j] = True
     new_id: list[int] | range
-    if keep.count(0):  # some nodes are not used: drop them and renumber the rest
+    if not all(keep):  # some nodes are not used: drop them and renumber the rest
         new_id = [-1] * (output + 1)
         kept: list[Node] = []
         for i in range(output + 1):
