@@ -120,28 +120,41 @@ def best_of(fn, repeat: int) -> float:
 
 
 def scaling(sizes: list[int]) -> list[dict]:
-    """Parse, forward and backward seconds per node for every shape and size."""
+    """Parse, forward and backward seconds per node for every shape and size.
+
+    This machine has slow spells of a second or two, longer than a run of several
+    small parses: so the repeats of one program are spread over the whole section,
+    one parse, forward and backward of every program per round, and each figure is
+    the best of its rounds (as many at each size, so that sizes compare fairly).
+    """
     from bpcalc.engine import backward, forward, leaves
     from bpcalc.parse import parse
 
-    rows = []
+    programs = [(shape, size, make(size)) for shape, make in SHAPES.items() for size in sizes]
+    rounds = 5 if max(sizes) <= 100_000 else 1
+    best: dict[tuple, list[float]] = {}
+    nodes: dict[tuple, int] = {}
     gc.disable()  # as bpcalc.grad and the CLI do
-    for shape, make in SHAPES.items():
-        for size in sizes:
-            source = make(size)
-            repeat = 5 if size <= 10_000 else 3 if size <= 100_000 else 1  # this machine is noisy: best of several
-            parse_s = best_of(lambda: parse(source), repeat)
+    for _ in range(rounds):
+        for shape, size, source in programs:
+            key = (shape, size)
+            parse_s = best_of(lambda: parse(source), 1)
             graph = parse(source)
             point = {name: POINT[name] for name in graph.variables}
-            forward_s = best_of(lambda: forward(graph, *leaves(graph, point)), repeat)
+            forward_s = best_of(lambda: forward(graph, *leaves(graph, point)), 1)
             values, wants = leaves(graph, point)
             forward(graph, values, wants)
-            backward_s = best_of(lambda: backward(graph, values, wants, "indicator", []), repeat)
-            n = len(graph.nodes)
-            rows.append({"shape": shape, "size": size, "nodes": n, "chars": len(source),
-                         "parse": parse_s, "forward": forward_s, "backward": backward_s})
-            print(f"  {shape:7} {n:>9,} nodes  parse {parse_s:7.3f}s  forward {forward_s:6.3f}s  backward {backward_s:6.3f}s", flush=True)
+            backward_s = best_of(lambda: backward(graph, values, wants, "indicator", []), 1)
+            times = [parse_s, forward_s, backward_s]
+            best[key] = [min(a, b) for a, b in zip(best.get(key, times), times)]
+            nodes[key] = len(graph.nodes)
     gc.enable()
+    rows = []
+    for shape, size, source in programs:
+        (parse_s, forward_s, backward_s), n = best[(shape, size)], nodes[(shape, size)]
+        rows.append({"shape": shape, "size": size, "nodes": n, "chars": len(source),
+                     "parse": parse_s, "forward": forward_s, "backward": backward_s})
+        print(f"  {shape:7} {n:>9,} nodes  parse {parse_s:7.3f}s  forward {forward_s:6.3f}s  backward {backward_s:6.3f}s", flush=True)
     return rows
 
 
@@ -288,34 +301,33 @@ def micrograd_python(workdir: Path) -> str | None:
 
 
 MICROGRAD_REPEAT = 5  # best of 5 in each child process
-MICROGRAD_ROUNDS = 2  # each side's child run twice, in turns; the best of the rounds counts
+MICROGRAD_ROUNDS = 5  # for each graph, each side's child runs 5 times, in turns; the best of the rounds counts
 
 
-def engine_times(sizes: list[int], repeat: int) -> tuple[list[dict], list]:
+def engine_times(graphs: list[tuple[str, int]], repeat: int) -> tuple[list[dict], list]:
     """bpcalc's engine (leaves + forward + backward, parse excluded) on micrograd's graphs: CPU seconds, best of `repeat`."""
     from bpcalc.engine import backward, forward, leaves
     from bpcalc.parse import parse
 
     rows, programs = [], []
     gc.disable()
-    for shape in ("wide", "deep", "fanout"):
-        for size in sizes:
-            graph = parse(SHAPES[shape](size))
-            point = {name: POINT[name] for name in graph.variables}
+    for shape, size in graphs:
+        graph = parse(SHAPES[shape](size))
+        point = {name: POINT[name] for name in graph.variables}
 
-            def engine():
-                values, wants = leaves(graph, point)
-                forward(graph, values, wants)
-                backward(graph, values, wants, "indicator", [])
+        def engine():
+            values, wants = leaves(graph, point)
+            forward(graph, values, wants)
+            backward(graph, values, wants, "indicator", [])
 
-            ours = best_of(engine, repeat)
-            nodes = [
-                ["leaf", [], node.literal if node.op == "const" else point[node.label]] if not node.inputs else [node.op, list(node.inputs), 0]
-                for node in graph.nodes
-            ]
-            assert all(op in ("leaf", "add", "mul") for op, _, _ in nodes)
-            programs.append(nodes)
-            rows.append({"shape": shape, "size": size, "nodes": len(nodes), "bpcalc": ours})
+        ours = best_of(engine, repeat)
+        nodes = [
+            ["leaf", [], node.literal if node.op == "const" else point[node.label]] if not node.inputs else [node.op, list(node.inputs), 0]
+            for node in graph.nodes
+        ]
+        assert all(op in ("leaf", "add", "mul") for op, _, _ in nodes)
+        programs.append(nodes)
+        rows.append({"shape": shape, "size": size, "nodes": len(nodes), "bpcalc": ours})
     gc.enable()
     return rows, programs
 
@@ -335,26 +347,31 @@ def versus_micrograd(sizes: list[int], workdir: Path) -> list[dict]:
     """bpcalc's engine (forward + backward, parse excluded) against micrograd on the same graphs.
 
     Each side runs in a fresh process of its own (so neither pays for what ran before it),
-    the two in turns, MICROGRAD_ROUNDS times; each figure is the best of all its runs.
+    one graph at a time, the two in turns, MICROGRAD_ROUNDS times for each graph: the two
+    figures of a ratio are measured within seconds of each other, so a slow spell of the
+    machine falls on both. Each figure is the best of all its runs.
     """
     python = micrograd_python(workdir)
     if python is None:
         return []
-    path = workdir / "micrograd-graphs.json"
     rows: list[dict] = []
-    times: list[float] = []
-    for round_ in range(MICROGRAD_ROUNDS):
-        command = [sys.executable, "-c", _ENGINE_CHILD, str(HERE), json.dumps(sizes), str(MICROGRAD_REPEAT)]
-        ours = json.loads(subprocess.run(command + ([str(path)] if round_ == 0 else []), capture_output=True, text=True, check=True).stdout)
-        out = subprocess.run([python, "-c", _MICROGRAD_CHILD, str(path), str(MICROGRAD_REPEAT)], capture_output=True, text=True)
-        if out.returncode != 0:
-            print("  micrograd run failed: " + (out.stderr.strip().splitlines() or ["?"])[-1])
-            return []
-        theirs = json.loads(out.stdout)
-        rows = ours if not rows else [dict(row, bpcalc=min(row["bpcalc"], new["bpcalc"])) for row, new in zip(rows, ours)]
-        times = theirs if not times else [min(a, b) for a, b in zip(times, theirs)]
-    for row, seconds, without_gc in zip(rows, times[0::2], times[1::2]):
-        row["micrograd"] = seconds
+    for shape in ("wide", "deep", "fanout"):
+        for size in sizes:
+            path = workdir / f"micrograd-{shape}-{size}.json"
+            row: dict = {}
+            times = [float("inf"), float("inf")]  # micrograd with its GC on, and off
+            for round_ in range(MICROGRAD_ROUNDS):
+                command = [sys.executable, "-c", _ENGINE_CHILD, str(HERE), json.dumps([[shape, size]]), str(MICROGRAD_REPEAT)]
+                (ours,) = json.loads(subprocess.run(command + ([str(path)] if round_ == 0 else []), capture_output=True, text=True, check=True).stdout)
+                row = ours if not row else dict(row, bpcalc=min(row["bpcalc"], ours["bpcalc"]))
+                out = subprocess.run([python, "-c", _MICROGRAD_CHILD, str(path), str(MICROGRAD_REPEAT)], capture_output=True, text=True)
+                if out.returncode != 0:
+                    print("  micrograd run failed: " + (out.stderr.strip().splitlines() or ["?"])[-1])
+                    return []
+                times = [min(a, b) for a, b in zip(times, json.loads(out.stdout))]
+            rows.append(dict(row, micrograd=times[0], without_gc=times[1]))
+    for row in rows:
+        seconds, without_gc = row["micrograd"], row["without_gc"]
         row["ratio"] = row["bpcalc"] / seconds
         n = row["nodes"]
         print(
@@ -420,7 +437,7 @@ def main() -> None:
     for name, seconds in times.items():
         print(f"  {name:15} {seconds * 1000:7.1f} ms  {seconds / base:5.1f}x")
 
-    print("\nscaling (best of 3; 10^6 once):", flush=True)
+    print("\nscaling (best of 5 rounds over all programs; 10^6 once):", flush=True)
     rows = scaling(sizes)
 
     print("\nJSON writing (best of 3, the text made and encoded, not printed):", flush=True)
