@@ -406,6 +406,47 @@ def _drive(tokens, actions, gotos, rules: list, end: int, states: list, values: 
     raise AssertionError("the parse table has no end")  # pragma: no cover
 
 
+def _read_table(table, callbacks: Mapping, builder: _Builder, shift: object) -> tuple[dict, list, list, dict]:
+    """Lark's parse table and rule callbacks as bpcalc reads them: (rows, reductions, calls, reduce_with).
+
+    rows: state -> symbol -> state, or ~rule index (for lalr_tables); reductions: rule
+    index -> (size, name, what the reduction does); calls: rule index -> (call, pick), as
+    _callable makes them; reduce_with: rule -> its callback as (call, pick) makes it, for
+    Lark's own feed_token.
+    """
+    calls: list = []
+    reductions: list = []
+    reduce_with: dict = {}
+    index: dict = {}
+    probe = object()
+    rows: dict[int, dict[str, int]] = {}
+    for state, row in table.states.items():
+        rows[state] = {}
+        for symbol, (action, arg) in row.items():
+            if action is shift:
+                rows[state][symbol] = arg
+                continue
+            if arg not in index:
+                index[arg] = len(calls)
+                callback = callbacks[arg]
+                size = len(arg.expansion)
+                through = size == 1 and arg.options.expand1 and not arg.alias
+                try:
+                    through = through and callback([probe]) is probe
+                except Exception:
+                    through = False
+                how = None if through else _reduction(callback, size, builder)
+                call, pick = _callable(how, builder)
+                if call is None:  # Lark's feed_token calls it all the same: it hands back the child
+                    reduce_with[arg] = callback
+                else:
+                    reduce_with[arg] = call if pick is None else (lambda ch, c=call, p=pick: c(p(ch)))
+                calls.append((call, pick))
+                reductions.append((size, arg.origin.name, how))
+            rows[state][symbol] = ~index[arg]
+    return rows, reductions, calls, reduce_with
+
+
 def _lark_plugins(lark, builder: _Builder) -> dict:
     """bpcalc's lexer and LALR loop as plugins of Lark's parser (from the generated module `lark`), for `builder`.
 
@@ -456,37 +497,7 @@ def _lark_plugins(lark, builder: _Builder) -> dict:
         @classmethod
         def deserialize(cls, data, memo, callbacks, debug=False):
             inst = super().deserialize(data, memo, callbacks, debug)
-            table = inst._parse_table
-            calls: list = []  # rule index -> (call, pick), as _callable makes them
-            reductions: list = []  # rule index -> (size, name, what the reduction does), for lalr_tables
-            reduce_with: dict = {}  # rule -> its callback as (call, pick) makes it, for Lark's own feed_token
-            index: dict = {}
-            probe = object()
-            rows: dict[int, dict[str, int]] = {}  # state -> symbol -> state, or ~rule index
-            for state, row in table.states.items():
-                rows[state] = {}
-                for symbol, (action, arg) in row.items():
-                    if action is lark.Shift:
-                        rows[state][symbol] = arg
-                        continue
-                    if arg not in index:
-                        index[arg] = len(calls)
-                        callback = callbacks[arg]
-                        size = len(arg.expansion)
-                        through = size == 1 and arg.options.expand1 and not arg.alias
-                        try:
-                            through = through and callback([probe]) is probe
-                        except Exception:
-                            through = False
-                        how = None if through else _reduction(callback, size, builder)
-                        call, pick = _callable(how, builder)
-                        if call is None:  # Lark's feed_token calls it all the same: it hands back the child
-                            reduce_with[arg] = callback
-                        else:
-                            reduce_with[arg] = call if pick is None else (lambda ch, c=call, p=pick: c(p(ch)))
-                        calls.append((call, pick))
-                        reductions.append((size, arg.origin.name, how))
-                    rows[state][symbol] = ~index[arg]
+            rows, reductions, calls, reduce_with = _read_table(inst._parse_table, callbacks, builder, lark.Shift)
             inst.tables = tables = lalr_tables(rows, reductions)  # grammar/make_parser.py writes them out
             inst.reductions, inst.callbacks, inst.reduce_with = reductions, callbacks, reduce_with
             inst.terminal_ids = {name: i for i, name in enumerate(tables["TERMINALS"])}
